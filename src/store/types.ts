@@ -121,7 +121,14 @@ export interface Store {
   /** Pending blobs due for an attempt (next attempt at or before `now`), oldest contentCreated first. */
   pendingBlobs(tenantId: string, contentType: string, now: string, limit: number): Promise<PendingBlob[]>;
   /**
-   * Stores a blob's records and marks the blob delivered, in one transaction.
+   * Stores one chunk of a large blob's records without changing the blob's
+   * state (it stays pending), so that a blob of any size is stored in bounded
+   * memory. A crash after a chunk only repeats work: on the next attempt the
+   * chunk's records are counted as duplicates.
+   */
+  storeRecords(blob: BlobRef, records: RecordInput[]): Promise<CommitResult>;
+  /**
+   * Stores a blob's (last chunk of) records and marks the blob delivered, in one transaction.
    * Records whose Id is already known for the tenant are counted as duplicates and not stored again.
    */
   commitBlob(blob: BlobRef, records: RecordInput[]): Promise<CommitResult>;
