@@ -22,6 +22,12 @@ export interface IndexedFields {
   url: string | null;
   sha256: string | null;
   investigationStatus: string | null;
+  /**
+   * Keys that link records about the same thing, e.g. `nmid:<NetworkMessageId>`
+   * and `url:<url>`: an investigation (64) shares them with the mails (28) and
+   * clicks (41) it concerns.
+   */
+  links: string[];
   /** Why the record failed validation; null when it is valid. Invalid records are kept all the same. */
   invalidReason: string | null;
 }
@@ -142,6 +148,8 @@ export interface Store {
   status(): Promise<ContentTypeStatus[]>;
 
   queryEvents(query: EventQuery): Promise<StoredRecord[]>;
+  /** Other records of the same tenant sharing a link key with the given record (see IndexedFields.links). */
+  related(tenantId: string, recordId: string, limit?: number): Promise<StoredRecord[]>;
   /** Records after `offset`, in offset order, for a sink tailing the store. */
   readFrom(offset: number, limit: number): Promise<StoredRecord[]>;
   getSinkOffset(sink: string): Promise<number>;
