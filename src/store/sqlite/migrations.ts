@@ -1,0 +1,192 @@
+import type Database from 'better-sqlite3';
+import { StoreVersionError } from '../errors.js';
+
+/**
+ * One schema step. Steps run in order, each in the same transaction as the
+ * `PRAGMA user_version` bump that records it, so a crash mid-migration leaves
+ * the file at the previous version. Never edit a released step: add a new one.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  up: (db: Database.Database) => void;
+}
+
+/*
+ * Version 1, the first schema.
+ *
+ * records      one row per stored audit record. `seq` is the offset sinks tail
+ *              from; AUTOINCREMENT so an offset is never handed out twice, even
+ *              after retention deletes the newest rows. `raw` is the record text
+ *              exactly as received. recipients/links are JSON arrays (NULL when
+ *              empty, the common case).
+ * dedupe       (tenant, record Id) of every stored record, kept longer than the
+ *              records may be (at least 8 days): the API re-sends for 7 days.
+ *              `seq` points at the record while it exists (for related()).
+ * record_links link key → record, for related(); rows go with their record
+ *              (trigger), so retention needs no extra pass.
+ * blobs        the blob ledger: pending → delivered | dropped (with reason).
+ * cursors      end of the last fully listed window per tenant × content type.
+ * streams      per tenant × content type counters; every write path creates the
+ *              row, so status() lists a stream as soon as anything happened.
+ *              records/invalid_records follow the rows present (delete trigger);
+ *              duplicates and blobs_delivered are running totals.
+ * last_errors  the last error per tenant × content type (NULL once cleared).
+ * sink_offsets the offset each sink has delivered up to.
+ */
+const V1 = `
+CREATE TABLE records (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  content_id TEXT NOT NULL,
+  stored_at TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  record_type INTEGER,
+  creation_time TEXT,
+  operation TEXT,
+  workload TEXT,
+  user_id TEXT,
+  verdict TEXT,
+  delivery_action TEXT,
+  sender TEXT,
+  recipients TEXT,
+  url TEXT,
+  sha256 TEXT,
+  investigation_status TEXT,
+  links TEXT,
+  invalid_reason TEXT
+);
+CREATE INDEX records_type_time ON records (record_type, creation_time);
+CREATE INDEX records_time ON records (creation_time);
+CREATE INDEX records_verdict ON records (verdict) WHERE verdict IS NOT NULL;
+CREATE INDEX records_sender ON records (sender) WHERE sender IS NOT NULL;
+CREATE INDEX records_url ON records (url) WHERE url IS NOT NULL;
+CREATE INDEX records_sha256 ON records (sha256) WHERE sha256 IS NOT NULL;
+CREATE INDEX records_user ON records (user_id) WHERE user_id IS NOT NULL AND record_type IN (28, 41, 47, 64);
+
+CREATE TABLE dedupe (
+  tenant_id TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  seen_at TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, record_id)
+) WITHOUT ROWID;
+CREATE INDEX dedupe_seen_at ON dedupe (seen_at);
+
+CREATE TABLE record_links (
+  tenant_id TEXT NOT NULL,
+  link_key TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, link_key, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE blobs (
+  content_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  content_uri TEXT NOT NULL,
+  content_created TEXT NOT NULL,
+  content_expiration TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dropped')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT,
+  last_error TEXT,
+  drop_reason TEXT,
+  drop_detail TEXT,
+  listed_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (content_id, tenant_id)
+) WITHOUT ROWID;
+CREATE INDEX blobs_pending ON blobs (tenant_id, content_type, content_created) WHERE state = 'pending';
+CREATE INDEX blobs_open ON blobs (tenant_id, content_type, state, drop_reason) WHERE state <> 'delivered';
+CREATE INDEX blobs_expiration ON blobs (content_expiration) WHERE state = 'delivered';
+
+CREATE TABLE cursors (
+  tenant_id TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  cursor TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, content_type)
+) WITHOUT ROWID;
+
+CREATE TABLE streams (
+  tenant_id TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  records INTEGER NOT NULL DEFAULT 0,
+  invalid_records INTEGER NOT NULL DEFAULT 0,
+  duplicates INTEGER NOT NULL DEFAULT 0,
+  blobs_delivered INTEGER NOT NULL DEFAULT 0,
+  newest_delivered TEXT,
+  PRIMARY KEY (tenant_id, content_type)
+) WITHOUT ROWID;
+
+CREATE TABLE last_errors (
+  tenant_id TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  error TEXT,
+  at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, content_type)
+) WITHOUT ROWID;
+
+CREATE TABLE sink_offsets (
+  sink TEXT PRIMARY KEY,
+  delivered_offset INTEGER NOT NULL,
+  updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TRIGGER records_deleted AFTER DELETE ON records BEGIN
+  DELETE FROM record_links
+   WHERE tenant_id = OLD.tenant_id AND seq = OLD.seq
+     AND link_key IN (SELECT value FROM json_each(OLD.links));
+  UPDATE streams
+     SET records = records - 1,
+         invalid_records = invalid_records - (OLD.invalid_reason IS NOT NULL)
+   WHERE tenant_id = OLD.tenant_id AND content_type = OLD.content_type;
+END;
+`;
+
+/** Every schema step, oldest first. The last one's version is the current schema. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'records, dedupe keys, links, blob ledger, cursors, counters, sink offsets',
+    up: (db) => db.exec(V1),
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+/** The schema version a database file is at (0 for a new, empty file). */
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings the database to the latest schema, one transaction per step.
+ * A no-op when it is current; refuses a file written by a newer atp-siem,
+ * since this version cannot know what the newer schema means.
+ * @example migrateDatabase(db, '/var/lib/atp-siem/atp-siem.db');
+ */
+export function migrateDatabase(
+  db: Database.Database,
+  file: string,
+  steps: readonly Migration[] = MIGRATIONS,
+): number {
+  const latest = steps[steps.length - 1]?.version ?? 0;
+  const current = schemaVersion(db);
+  if (current > latest) throw new StoreVersionError(file, current, latest);
+  let applied = 0;
+  for (const step of steps) {
+    if (step.version <= current) continue;
+    db.transaction(() => {
+      // Another process may have run this step since we looked: check again under the write lock.
+      if (schemaVersion(db) >= step.version) return;
+      step.up(db);
+      db.pragma(`user_version = ${step.version}`);
+      applied += 1;
+    }).immediate();
+  }
+  return applied;
+}

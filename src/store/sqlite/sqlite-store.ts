@@ -1,0 +1,456 @@
+import Database from 'better-sqlite3';
+import { StoreNotFoundError, StoreVersionError } from '../errors.js';
+import type {
+  BlobRef,
+  BlobState,
+  CommitResult,
+  ContentTypeStatus,
+  EventQuery,
+  PendingBlob,
+  RecordInput,
+  StoredRecord,
+  Store,
+} from '../types.js';
+import { migrateDatabase, SCHEMA_VERSION, schemaVersion } from './migrations.js';
+import {
+  type BlobRow,
+  eventQuerySql,
+  INSERT_RECORD,
+  type RecordRow,
+  recordColumns,
+  toPendingBlob,
+  toStoredRecord,
+} from './rows.js';
+import { canonicalTime, daysBefore, requireTime } from './time.js';
+
+export interface SqliteStoreOptions {
+  /** The database file. */
+  file: string;
+  /** Open for reading only (status and events CLIs): no file is created, nothing is migrated. */
+  readonly?: boolean;
+  /**
+   * `normal` (default) or `full`. In WAL mode `normal` fsyncs at checkpoints, not at each commit: a killed
+   * process (kill -9, crash) loses no committed transaction and never corrupts the file; only an OS crash or
+   * power cut can roll back the last commits, and then cursor, ledger and records roll back together, so the
+   * collector simply lists and fetches those blobs again (the API keeps them 7 days). `full` also survives that,
+   * at the price of one fsync per commit.
+   */
+  synchronous?: 'normal' | 'full';
+  /** How long a statement waits for another process's write lock before failing (ms). */
+  busyTimeoutMs?: number;
+  /** Clock for stored_at and ledger times (tests inject one). */
+  clock?: () => Date;
+}
+
+/** Minimum age of a dedupe key whatever the record retention: longer than the API's 7 days of re-sends. */
+export const DEDUPE_KEEP_DAYS = 8;
+/** Retention deletes in slices so that a large purge never holds the write lock for long. */
+const DELETE_SLICE = 5000;
+const MAX_ERROR_CHARS = 2000;
+
+const BLOB_COLUMNS = 'content_id, tenant_id, content_type, content_uri, content_created, content_expiration';
+
+/**
+ * The embedded default Store: one SQLite file in WAL mode, so CLIs read while the collector writes.
+ * Every write method is one IMMEDIATE transaction (the write lock is taken up front, so two processes
+ * never deadlock upgrading a read lock).
+ * @example const store = new SqliteStore({ file: 'data/atp-siem.db' }); await store.migrate();
+ */
+export class SqliteStore implements Store {
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly readonly: boolean;
+  private readonly clock: () => Date;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(options: SqliteStoreOptions) {
+    this.file = options.file;
+    this.readonly = options.readonly ?? false;
+    this.clock = options.clock ?? (() => new Date());
+    this.db = new Database(options.file, { readonly: this.readonly, fileMustExist: this.readonly });
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+    if (!this.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    }
+    this.db.pragma('cache_size = -32000');
+  }
+
+  async migrate(): Promise<void> {
+    if (!this.readonly) {
+      migrateDatabase(this.db, this.file);
+      return;
+    }
+    const found = schemaVersion(this.db);
+    if (found === 0) throw new StoreNotFoundError(this.file);
+    if (found !== SCHEMA_VERSION) throw new StoreVersionError(this.file, found, SCHEMA_VERSION);
+  }
+
+  async getCursor(tenantId: string, contentType: string): Promise<string | null> {
+    const row = this.sql('SELECT cursor FROM cursors WHERE tenant_id = ? AND content_type = ?').get(
+      tenantId,
+      contentType,
+    ) as { cursor: string } | undefined;
+    return row?.cursor ?? null;
+  }
+
+  async recordListing(
+    tenantId: string,
+    contentType: string,
+    blobs: BlobRef[],
+    windowEnd: string,
+  ): Promise<number> {
+    const cursor = requireTime(windowEnd, 'windowEnd');
+    return this.write(() => {
+      const added = this.insertBlobs(blobs);
+      this.ensureStream(tenantId, contentType);
+      this.sql(
+        `INSERT INTO cursors (tenant_id, content_type, cursor, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (tenant_id, content_type) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`,
+      ).run(tenantId, contentType, cursor, this.now());
+      return added;
+    });
+  }
+
+  async addBlobs(blobs: BlobRef[]): Promise<number> {
+    return this.write(() => this.insertBlobs(blobs));
+  }
+
+  async pendingBlobs(
+    tenantId: string,
+    contentType: string,
+    now: string,
+    limit: number,
+  ): Promise<PendingBlob[]> {
+    const rows = this.sql(
+      `SELECT * FROM blobs WHERE tenant_id = ? AND content_type = ? AND state = 'pending'
+         AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+       ORDER BY content_created, content_id LIMIT ?`,
+    ).all(tenantId, contentType, requireTime(now, 'now'), limit) as BlobRow[];
+    return rows.map(toPendingBlob);
+  }
+
+  async storeRecords(blob: BlobRef, records: RecordInput[]): Promise<CommitResult> {
+    return this.write(() => this.insertRecords(blob, records));
+  }
+
+  async commitBlob(blob: BlobRef, records: RecordInput[]): Promise<CommitResult> {
+    return this.write(() => {
+      const result = this.insertRecords(blob, records);
+      const before = this.stateOf(blob);
+      const now = this.now();
+      this.sql(
+        `INSERT INTO blobs (${BLOB_COLUMNS}, state, listed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'delivered', ?, ?)
+         ON CONFLICT (content_id, tenant_id) DO UPDATE SET state = 'delivered', next_attempt_at = NULL,
+           last_error = NULL, drop_reason = NULL, drop_detail = NULL, updated_at = excluded.updated_at`,
+      ).run(...blobValues(blob), now, now);
+      if (before !== 'delivered') {
+        this.sql(
+          `UPDATE streams SET blobs_delivered = blobs_delivered + 1,
+             newest_delivered = max(coalesce(newest_delivered, ''), ?)
+           WHERE tenant_id = ? AND content_type = ?`,
+        ).run(blobValues(blob)[4], blob.tenantId, blob.contentType);
+      }
+      return result;
+    });
+  }
+
+  async retryBlob(blob: BlobRef, error: string, nextAttemptAt: string): Promise<void> {
+    const next = requireTime(nextAttemptAt, 'nextAttemptAt');
+    this.write(() => {
+      this.ensureStream(blob.tenantId, blob.contentType);
+      const now = this.now();
+      // A retry never reopens a blob that is already delivered or dropped.
+      this.sql(
+        `INSERT INTO blobs (${BLOB_COLUMNS}, state, attempts, next_attempt_at, last_error, listed_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', 1, ?, ?, ?, ?)
+         ON CONFLICT (content_id, tenant_id) DO UPDATE SET attempts = attempts + 1,
+           next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error, updated_at = excluded.updated_at
+         WHERE state = 'pending'`,
+      ).run(...blobValues(blob), next, clip(error), now, now);
+    });
+  }
+
+  async dropBlob(blob: BlobRef, reason: string, detail: string): Promise<void> {
+    this.write(() => {
+      this.ensureStream(blob.tenantId, blob.contentType);
+      const now = this.now();
+      this.sql(
+        `INSERT INTO blobs (${BLOB_COLUMNS}, state, drop_reason, drop_detail, listed_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'dropped', ?, ?, ?, ?)
+         ON CONFLICT (content_id, tenant_id) DO UPDATE SET state = 'dropped', next_attempt_at = NULL,
+           drop_reason = excluded.drop_reason, drop_detail = excluded.drop_detail, updated_at = excluded.updated_at
+         WHERE state = 'pending'`,
+      ).run(...blobValues(blob), reason, clip(detail), now, now);
+    });
+  }
+
+  async blobState(contentId: string): Promise<BlobState | null> {
+    const row = this.sql('SELECT state FROM blobs WHERE content_id = ? LIMIT 1').get(contentId) as
+      { state: BlobState } | undefined;
+    return row?.state ?? null;
+  }
+
+  async setLastError(tenantId: string, contentType: string, error: string | null, at: string): Promise<void> {
+    const when = requireTime(at, 'at');
+    this.write(() => {
+      this.ensureStream(tenantId, contentType);
+      this.sql(
+        `INSERT INTO last_errors (tenant_id, content_type, error, at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (tenant_id, content_type) DO UPDATE SET error = excluded.error, at = excluded.at`,
+      ).run(tenantId, contentType, error === null ? null : clip(error), when);
+    });
+  }
+
+  async status(): Promise<ContentTypeStatus[]> {
+    const rows = this.sql(
+      `SELECT s.*, c.cursor, e.error, e.at FROM streams s
+         LEFT JOIN cursors c USING (tenant_id, content_type)
+         LEFT JOIN last_errors e USING (tenant_id, content_type)
+       ORDER BY s.tenant_id, s.content_type`,
+    ).all() as StreamRow[];
+    const open = this.sql(
+      `SELECT tenant_id, content_type, state, drop_reason, count(*) AS n FROM blobs WHERE state <> 'delivered'
+       GROUP BY tenant_id, content_type, state, drop_reason`,
+    ).all() as {
+      tenant_id: string;
+      content_type: string;
+      state: BlobState;
+      drop_reason: string | null;
+      n: number;
+    }[];
+    const byStream = new Map<string, ContentTypeStatus>();
+    const result = rows.map((row) => {
+      const status: ContentTypeStatus = {
+        tenantId: row.tenant_id,
+        contentType: row.content_type,
+        cursor: row.cursor,
+        newestContentCreated: row.newest_delivered,
+        records: row.records,
+        invalidRecords: row.invalid_records,
+        duplicates: row.duplicates,
+        blobsDelivered: row.blobs_delivered,
+        blobsPending: 0,
+        blobsDropped: {},
+        lastError: row.error,
+        lastErrorAt: row.error === null ? null : row.at,
+      };
+      byStream.set(`${row.tenant_id}\n${row.content_type}`, status);
+      return status;
+    });
+    for (const group of open) {
+      const status = byStream.get(`${group.tenant_id}\n${group.content_type}`);
+      if (!status) continue;
+      if (group.state === 'pending') status.blobsPending += group.n;
+      else {
+        const reason = group.drop_reason ?? 'unknown';
+        status.blobsDropped[reason] = (status.blobsDropped[reason] ?? 0) + group.n;
+      }
+    }
+    return result;
+  }
+
+  async queryEvents(query: EventQuery): Promise<StoredRecord[]> {
+    const { sql, params } = eventQuerySql(query);
+    return (this.db.prepare(sql).all(...params) as RecordRow[]).map(toStoredRecord);
+  }
+
+  async related(tenantId: string, recordId: string, limit = 50): Promise<StoredRecord[]> {
+    const rows = this.sql(
+      `SELECT * FROM records WHERE seq IN (
+         SELECT l.seq FROM dedupe d
+           JOIN records r ON r.seq = d.seq
+           JOIN json_each(r.links) k
+           JOIN record_links l ON l.tenant_id = d.tenant_id AND l.link_key = k.value
+         WHERE d.tenant_id = ? AND d.record_id = ? AND l.seq <> d.seq)
+       ORDER BY creation_time, seq LIMIT ?`,
+    ).all(tenantId, recordId, limit) as RecordRow[];
+    return rows.map(toStoredRecord);
+  }
+
+  async readFrom(offset: number, limit: number): Promise<StoredRecord[]> {
+    const rows = this.sql('SELECT * FROM records WHERE seq > ? ORDER BY seq LIMIT ?').all(
+      offset,
+      limit,
+    ) as RecordRow[];
+    return rows.map(toStoredRecord);
+  }
+
+  async getSinkOffset(sink: string): Promise<number> {
+    const row = this.sql('SELECT delivered_offset FROM sink_offsets WHERE sink = ?').get(sink) as
+      { delivered_offset: number } | undefined;
+    return row?.delivered_offset ?? 0;
+  }
+
+  async setSinkOffset(sink: string, offset: number): Promise<void> {
+    this.write(() => {
+      this.sql(
+        `INSERT INTO sink_offsets (sink, delivered_offset, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (sink) DO UPDATE SET delivered_offset = excluded.delivered_offset, updated_at = excluded.updated_at`,
+      ).run(sink, offset, this.now());
+    });
+  }
+
+  /**
+   * Retention is by stored time, not by the record's CreationTime: a late blob can carry records days old,
+   * and deleting by creation time would remove them before any sink had read them.
+   */
+  async enforceRetention(now: string, retentionDays: number): Promise<{ records: number; ids: number }> {
+    if (!(retentionDays >= 0)) throw new RangeError(`retentionDays must be 0 or more, got ${retentionDays}`);
+    const at = requireTime(now, 'now');
+    const recordCutoff = daysBefore(at, retentionDays);
+    const idCutoff = daysBefore(at, Math.max(retentionDays, DEDUPE_KEEP_DAYS));
+    // Offsets follow storage order, so the old records are the ones before the first young one.
+    const young = this.sql('SELECT seq FROM records WHERE stored_at >= ? ORDER BY seq LIMIT 1').get(
+      recordCutoff,
+    ) as { seq: number } | undefined;
+    const bound = young?.seq ?? Number.MAX_SAFE_INTEGER;
+    const records = this.deleteInSlices(
+      'DELETE FROM records WHERE seq IN (SELECT seq FROM records WHERE seq < ? AND stored_at < ? ORDER BY seq LIMIT ?)',
+      [bound, recordCutoff],
+    );
+    const ids = this.deleteInSlices(
+      `DELETE FROM dedupe WHERE (tenant_id, record_id) IN
+         (SELECT tenant_id, record_id FROM dedupe WHERE seen_at < ? LIMIT ?)`,
+      [idCutoff],
+    );
+    // Delivered blobs are remembered while the API could still list them (7 days) and a day more.
+    this.write(() =>
+      this.sql("DELETE FROM blobs WHERE state = 'delivered' AND content_expiration < ?").run(
+        daysBefore(at, 1),
+      ),
+    );
+    return { records, ids };
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    if (!this.readonly) this.db.pragma('optimize');
+    this.db.close();
+  }
+
+  private deleteInSlices(sql: string, params: unknown[]): number {
+    let total = 0;
+    for (;;) {
+      const changes = this.write(() => this.sql(sql).run(...params, DELETE_SLICE).changes);
+      total += changes;
+      if (changes < DELETE_SLICE) return total;
+    }
+  }
+
+  private insertRecords(blob: BlobRef, records: RecordInput[]): CommitResult {
+    const tenant = blob.tenantId;
+    const storedAt = this.now();
+    const claim = this.sql(
+      'INSERT OR IGNORE INTO dedupe (tenant_id, record_id, seen_at, seq) VALUES (?, ?, ?, ?)',
+    );
+    const insert = this.sql(INSERT_RECORD);
+    const link = this.sql('INSERT OR IGNORE INTO record_links (tenant_id, link_key, seq) VALUES (?, ?, ?)');
+    // Offsets are assigned here rather than by SQLite so the dedupe key can point at its record in one insert;
+    // sqlite_sequence keeps the high-water mark, and the write lock makes this process the only writer.
+    const last = this.sql("SELECT seq FROM sqlite_sequence WHERE name = 'records'").get() as
+      { seq: number } | undefined;
+    let seq = last?.seq ?? 0;
+    const result: CommitResult = { inserted: 0, duplicates: 0, invalid: 0 };
+    for (const record of records) {
+      if (claim.run(tenant, record.id, storedAt, seq + 1).changes === 0) {
+        result.duplicates += 1;
+        continue;
+      }
+      seq += 1;
+      insert.run(
+        seq,
+        tenant,
+        record.id,
+        blob.contentType,
+        blob.contentId,
+        storedAt,
+        ...recordColumns(record),
+      );
+      for (const key of record.index.links ?? []) link.run(tenant, key, seq);
+      result.inserted += 1;
+      if (record.index.invalidReason != null) result.invalid += 1;
+    }
+    this.ensureStream(tenant, blob.contentType);
+    this.sql(
+      `UPDATE streams SET records = records + ?, invalid_records = invalid_records + ?, duplicates = duplicates + ?
+       WHERE tenant_id = ? AND content_type = ?`,
+    ).run(result.inserted, result.invalid, result.duplicates, tenant, blob.contentType);
+    return result;
+  }
+
+  private insertBlobs(blobs: BlobRef[]): number {
+    const insert = this.sql(
+      `INSERT OR IGNORE INTO blobs (${BLOB_COLUMNS}, state, listed_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+    );
+    const now = this.now();
+    let added = 0;
+    for (const blob of blobs) {
+      this.ensureStream(blob.tenantId, blob.contentType);
+      added += insert.run(...blobValues(blob), now, now).changes;
+    }
+    return added;
+  }
+
+  private stateOf(blob: BlobRef): BlobState | null {
+    const row = this.sql('SELECT state FROM blobs WHERE content_id = ? AND tenant_id = ?').get(
+      blob.contentId,
+      blob.tenantId,
+    ) as { state: BlobState } | undefined;
+    return row?.state ?? null;
+  }
+
+  private ensureStream(tenantId: string, contentType: string): void {
+    this.sql('INSERT OR IGNORE INTO streams (tenant_id, content_type) VALUES (?, ?)').run(
+      tenantId,
+      contentType,
+    );
+  }
+
+  private write<T>(work: () => T): T {
+    return this.db.transaction(work).immediate();
+  }
+
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+}
+
+interface StreamRow {
+  tenant_id: string;
+  content_type: string;
+  records: number;
+  invalid_records: number;
+  duplicates: number;
+  blobs_delivered: number;
+  newest_delivered: string | null;
+  cursor: string | null;
+  error: string | null;
+  at: string;
+}
+
+/** The BLOB_COLUMNS values of a blob, its times in the store's one canonical shape. */
+function blobValues(blob: BlobRef): [string, string, string, string, string, string] {
+  return [
+    blob.contentId,
+    blob.tenantId,
+    blob.contentType,
+    blob.contentUri,
+    canonicalTime(blob.contentCreated) ?? blob.contentCreated,
+    canonicalTime(blob.contentExpiration) ?? blob.contentExpiration,
+  ];
+}
+
+function clip(text: string): string {
+  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}…` : text;
+}
