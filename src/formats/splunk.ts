@@ -1,0 +1,166 @@
+import type { NormalizedEvent } from '../schema/event.js';
+import { epochMillis, eventClassId, eventTitle, senderAddress, sourceAddress } from './cef.js';
+import type { Format, FormatInput } from './format.contract.js';
+
+/**
+ * Splunk HTTP Event Collector event JSON (the `/services/collector/event`
+ * body, one event), made for the Splunk Add-on for Microsoft Office 365:
+ *
+ * - `event` is the Management Activity record exactly as received (its JSON
+ *   text, keys and values untouched), with sourcetype
+ *   `o365:management:activity`, so the add-on's own field extractions, aliases
+ *   and tags apply as if the add-on had collected it;
+ * - the CIM Email / Alerts / Web field values we derive travel in HEC's
+ *   `fields` (index-time fields), never inside `event`, so they cannot collide
+ *   with or change the record. Why `fields` and not beside the record: see
+ *   docs/FORMATS.md.
+ *
+ * `host` and `index` are routing choices and are left to the Splunk HEC sink's
+ * configuration (HEC then uses the token's defaults).
+ */
+
+export const SPLUNK_SOURCETYPE = 'o365:management:activity';
+export const SPLUNK_SOURCE = 'atp-siem';
+const VENDOR_PRODUCT = 'Microsoft Defender for Office 365';
+
+type FieldValue = string | string[];
+
+function unique(values: (string | null | undefined)[]): string[] {
+  return [...new Set(values.filter((v): v is string => typeof v === 'string' && v !== ''))];
+}
+
+function domainOf(address: string | null): string | null {
+  const at = address?.lastIndexOf('@') ?? -1;
+  return address && at >= 0 ? address.slice(at + 1).toLowerCase() : null;
+}
+
+/**
+ * CIM `action`: the Email model's prescribed values (delivered, blocked,
+ * quarantined, deleted) for mail, the Web model's (allowed, blocked) for
+ * clicks, our disposition or action otherwise.
+ */
+export function cimAction(event: NormalizedEvent): string | null {
+  if (event.kind === 'email') {
+    switch (event.disposition) {
+      case 'quarantined':
+        return 'quarantined';
+      case 'blocked':
+        return 'blocked';
+      case 'deleted':
+      case 'removed':
+        return 'deleted';
+      case 'delivered':
+      case 'junked':
+        return 'delivered';
+      default:
+        break;
+    }
+    if (event.action === 'blocked') return 'blocked';
+    if (event.action === 'remediated') return 'deleted';
+    if (event.action === 'delivered' || event.action === 'delivered-to-junk' || event.action === 'detected') {
+      return 'delivered';
+    }
+    return null;
+  }
+  if (event.kind === 'url-click') {
+    if (event.action === 'click-blocked' || event.action === 'click-pending-detonation') return 'blocked';
+    if (event.action === 'clicked' || event.action === 'clicked-through-warning') return 'allowed';
+    return null;
+  }
+  return event.disposition ?? event.action;
+}
+
+/** The CIM-aligned index-time fields of one event; empty values are left out. */
+export function cimFields(event: NormalizedEvent): Record<string, FieldValue> {
+  const fields: Record<string, FieldValue> = {};
+  const set = (key: string, value: string | number | boolean | null | undefined | string[]): void => {
+    if (Array.isArray(value)) {
+      if (value.length > 0) fields[key] = value;
+    } else if (value !== null && value !== undefined && value !== '') {
+      fields[key] = String(value);
+    }
+  };
+  const sender = senderAddress(event);
+  const alert = event.investigation?.alert;
+
+  // Alerts data model (and fields shared by every model).
+  set('app', event.kind === 'audit' ? (event.workload ?? 'Office 365') : VENDOR_PRODUCT);
+  set('vendor_product', VENDOR_PRODUCT);
+  set('id', event.id);
+  set('type', event.isAlert ? 'alert' : 'event');
+  set('severity', event.severity);
+  set('signature', alert?.name ?? eventTitle(event));
+  set('signature_id', eventClassId(event));
+  set('description', alert?.description ?? event.investigation?.name ?? eventTitle(event));
+  set('action', cimAction(event));
+  set('user', event.actors.user?.id);
+  set('src', sourceAddress(event));
+  set('url', unique([event.urlClick?.url, ...event.urls]));
+  set('file_name', unique(event.files.map((f) => f.name)));
+  set('file_hash', unique(event.files.map((f) => f.sha256)));
+  set('file_path', unique(event.files.map((f) => f.path)));
+
+  // Email data model.
+  if (event.kind === 'email') {
+    set('src_user', sender);
+    set('src_user_domain', domainOf(sender));
+    set('recipient', event.actors.recipients);
+    set('recipient_count', event.actors.recipients.length);
+    set('recipient_domain', unique(event.actors.recipients.map(domainOf)));
+    set('subject', event.email?.subject);
+    set('message_id', event.email?.internetMessageId);
+    set('internal_message_id', event.email?.networkMessageId);
+    set('filter_action', event.disposition);
+    set('signature_extra', event.threat?.detectionTechnologies.join(', '));
+  }
+
+  // Our own, prefixed so they never shadow a CIM or add-on field.
+  set('atp_kind', event.kind);
+  set('atp_verdict', event.threat?.verdict);
+  set('atp_invalid_reason', event.invalidReason);
+  return fields;
+}
+
+/** HEC `time`: epoch seconds with milliseconds, as a JSON number literal; null when unknown. */
+function hecTime(event: NormalizedEvent): string | null {
+  const ms = epochMillis(event.time);
+  return ms === null ? null : (ms / 1000).toFixed(3);
+}
+
+/**
+ * The record's own JSON text when it is an object (line breaks, which JSON
+ * only allows as insignificant whitespace, folded to spaces so the event stays
+ * one line); otherwise the raw text as a JSON string.
+ */
+function eventBody(input: FormatInput): string {
+  const { record, raw } = input;
+  if (record !== null && typeof record === 'object' && !Array.isArray(record)) {
+    return raw.replace(/[\r\n]/g, ' ').trim();
+  }
+  return JSON.stringify(raw);
+}
+
+/**
+ * Encodes one record as a Splunk HEC event.
+ *
+ * @example
+ * splunkFormat.encode(toFormatInput('{"Id":"1","CreationTime":"2024-01-05T10:00:00"}'));
+ * // '{"time":1704448800.000,"source":"atp-siem","sourcetype":"o365:management:activity","event":{"Id":"1",…},"fields":{…}}'
+ */
+export function encodeSplunk(input: FormatInput): string {
+  const time = hecTime(input.event);
+  const parts = [
+    ...(time === null ? [] : [`"time":${time}`]),
+    `"source":${JSON.stringify(SPLUNK_SOURCE)}`,
+    `"sourcetype":${JSON.stringify(SPLUNK_SOURCETYPE)}`,
+    `"event":${eventBody(input)}`,
+    `"fields":${JSON.stringify(cimFields(input.event))}`,
+  ];
+  return `{${parts.join(',')}}`;
+}
+
+export const splunkFormat: Format = {
+  id: 'splunk',
+  contentType: 'application/json',
+  encode: encodeSplunk,
+};
