@@ -14,7 +14,7 @@ describe('backoffDelay', () => {
       expect(backoffDelay(attempt, policy, undefined, () => 0)).toBe(0);
       expect(backoffDelay(attempt, policy, undefined, () => 0.999999)).toBe(ceiling - 1);
       for (let k = 0; k < 50; k++) {
-        const d = backoffDelay(attempt, policy);
+        const d = backoffDelay(attempt, policy, undefined);
         expect(d).toBeGreaterThanOrEqual(0);
         expect(d).toBeLessThan(ceiling);
       }
