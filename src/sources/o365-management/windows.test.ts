@@ -90,3 +90,15 @@ describe('sweepWindows', () => {
     expect(windows.at(-1)?.end).toEqual(NOW);
   });
 });
+
+describe('planWindows on the wire', () => {
+  it('keeps every boundary on a whole second, so windows stay contiguous when the API drops sub-seconds', () => {
+    const serverNow = new Date('2026-11-25T12:00:07.640Z');
+    const plan = planWindows({ cursor: new Date('2026-11-25T11:00:03.000Z'), serverNow, settleMs: 1_000 });
+    for (const w of plan.windows) {
+      expect(w.start.getMilliseconds()).toBe(0);
+      expect(w.end.getMilliseconds()).toBe(0);
+    }
+    expect(plan.windows.at(-1)?.end.toISOString()).toBe('2026-11-25T12:00:06.000Z');
+  });
+});

@@ -55,12 +55,14 @@ export function planWindows(options: PlanOptions): WindowPlan {
   const maxAge = options.maxAgeMs ?? MAX_LISTING_AGE_MS;
   const maxSpan = options.maxSpanMs ?? MAX_WINDOW_MS;
   const settle = options.settleMs ?? 1_000;
-  const minSpan = Math.max(1, options.minSpanMs ?? 1_000);
+  const minSpan = Math.max(1_000, options.minSpanMs ?? 1_000);
   if (!(maxSpan > 0)) throw new RangeError('maxSpanMs must be positive');
 
   const now = options.serverNow.getTime();
-  const oldest = now - maxAge;
-  const limit = now - settle;
+  // Whole seconds: the API takes times to the second (src/api cuts sub-seconds), so windows and the
+  // cursor stay exactly contiguous on the wire, and a span of at least a second never collapses to start = end.
+  const oldest = Math.ceil((now - maxAge) / 1000) * 1000;
+  const limit = Math.floor((now - settle) / 1000) * 1000;
   let start = options.cursor ? options.cursor.getTime() : oldest;
   let unreachable: WindowPlan['unreachable'] = null;
   if (start < oldest) {
@@ -92,8 +94,8 @@ export function sweepWindows(options: {
   const maxAge = options.maxAgeMs ?? MAX_LISTING_AGE_MS;
   const maxSpan = options.maxSpanMs ?? MAX_WINDOW_MS;
   const now = options.serverNow.getTime();
-  let start = Math.max(options.from.getTime(), now - maxAge);
-  const end = Math.min(options.to.getTime(), now);
+  let start = Math.ceil(Math.max(options.from.getTime(), now - maxAge) / 1000) * 1000;
+  const end = Math.floor(Math.min(options.to.getTime(), now) / 1000) * 1000;
   const windows: TimeWindow[] = [];
   while (start < end) {
     const next = Math.min(start + maxSpan, end);
