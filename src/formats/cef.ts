@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import type { FileInfo, NormalizedEvent, Severity } from '../schema/event.js';
+import type { EventAction, FileInfo, NormalizedEvent, Severity } from '../schema/event.js';
 import type { Format, FormatInput } from './format.contract.js';
 
 /**
@@ -109,18 +109,30 @@ export function eventClassId(event: NormalizedEvent): string {
   return `${event.recordType ?? 'unknown'}:${event.operation ?? 'unknown'}`;
 }
 
-/** A short human title for the event, e.g. "Phish email blocked" or "Safe Links click-blocked". */
+const EMAIL_PHRASES: Partial<Record<EventAction, string>> = {
+  'delivered-to-junk': 'delivered to junk',
+  detected: 'detected after delivery',
+  remediated: 'removed after delivery',
+};
+const CLICK_PHRASES: Partial<Record<EventAction, string>> = {
+  clicked: 'URL clicked',
+  'click-blocked': 'URL click blocked',
+  'click-pending-detonation': 'URL click held for scanning',
+  'clicked-through-warning': 'URL clicked through a warning',
+};
+
+/** A short human title for the event, e.g. "Phish email blocked" or "Safe Links: URL click blocked". */
 export function eventTitle(event: NormalizedEvent): string {
   const verdict = event.threat?.verdict;
   switch (event.kind) {
     case 'email':
-      return `${verdict ?? 'Threat'} email ${event.action}`;
+      return `${verdict ?? 'Threat'} email ${EMAIL_PHRASES[event.action] ?? event.action}`;
     case 'url-click':
-      return `Safe Links URL ${event.action}`;
+      return `Safe Links: ${CLICK_PHRASES[event.action] ?? event.action}`;
     case 'file':
-      return `${verdict ?? 'Malicious'} file ${event.action}`;
+      return `${verdict ?? 'Malicious'} file detected`;
     case 'investigation':
-      return `Automated investigation ${event.investigation?.status ?? event.action}`;
+      return `Automated investigation: ${event.investigation?.status ?? event.action}`;
     case 'audit':
       return event.operation ?? event.recordTypeName ?? 'Audit record';
   }

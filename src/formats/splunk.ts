@@ -85,7 +85,7 @@ export function cimFields(event: NormalizedEvent): Record<string, FieldValue> {
 
   // Alerts data model (and fields shared by every model).
   set('app', event.kind === 'audit' ? (event.workload ?? 'Office 365') : VENDOR_PRODUCT);
-  set('vendor_product', VENDOR_PRODUCT);
+  set('vendor_product', event.kind === 'audit' ? 'Microsoft Office 365' : VENDOR_PRODUCT);
   set('id', event.id);
   set('type', event.isAlert ? 'alert' : 'event');
   set('severity', event.severity);
@@ -128,15 +128,35 @@ function hecTime(event: NormalizedEvent): string | null {
 }
 
 /**
- * The record's own JSON text when it is an object (line breaks, which JSON
- * only allows as insignificant whitespace, folded to spaces so the event stays
- * one line); otherwise the raw text as a JSON string.
+ * Removes the whitespace between JSON tokens (never inside strings), so a
+ * pretty-printed blob element becomes one compact line with every key, value
+ * and number form exactly as received.
+ *
+ * @example compactJson('{\n  "a": "b c",\n  "n": 1.50\n}') // '{"a":"b c","n":1.50}'
  */
+export function compactJson(text: string): string {
+  let out = '';
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+      out += text.slice(from, i);
+      from = i + 1;
+    }
+  }
+  return out + text.slice(from);
+}
+
+/** The record's own JSON text, compacted, when it is an object; otherwise the raw text as a JSON string. */
 function eventBody(input: FormatInput): string {
   const { record, raw } = input;
-  if (record !== null && typeof record === 'object' && !Array.isArray(record)) {
-    return raw.replace(/[\r\n]/g, ' ').trim();
-  }
+  if (record !== null && typeof record === 'object' && !Array.isArray(record)) return compactJson(raw);
   return JSON.stringify(raw);
 }
 
