@@ -47,6 +47,8 @@ export interface InvestigationState {
   actionIds: string[];
   /** Actions as JSON-encoded strings (2019 sample) rather than objects (2023 fixture). */
   actionsAsStrings: boolean;
+  /** The alert's entities as JSON, built on the first status record and reused (stable Urns). */
+  entities?: { json: string; nextId: number };
 }
 
 const MEMORY = 512;
@@ -146,12 +148,37 @@ const IPV4_PREFIXES: readonly string[] = [
   '62.210',
 ];
 
+const TWO_DIGITS: readonly string[] = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const DAY_MS = 86_400_000;
+/** `YYYY-MM-DDT` per day number; formatting is hot (several timestamps per record), toISOString is not cheap. */
+const dayPrefixes = new Map<number, string>();
+
+function dayPrefix(day: number): string {
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    if (dayPrefixes.size > 4096) dayPrefixes.clear();
+    prefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    dayPrefixes.set(day, prefix);
+  }
+  return prefix;
+}
+
 /** `YYYY-MM-DDTHH:MM:SS`, UTC without zone: the wire form of CreationTime (§5.2). */
 export function wireTime(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19);
+  const day = Math.floor(ms / DAY_MS);
+  const sec = Math.floor((ms - day * DAY_MS) / 1000);
+  return (
+    dayPrefix(day) +
+    (TWO_DIGITS[Math.floor(sec / 3600)] as string) +
+    ':' +
+    (TWO_DIGITS[Math.floor(sec / 60) % 60] as string) +
+    ':' +
+    (TWO_DIGITS[sec % 60] as string)
+  );
 }
 
 /** ISO-8601 with seven fraction digits and `Z`, as .NET serialises DateTime (AIR fields). */
 export function dotnetTime(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 23) + '0000Z';
+  const frac = ((ms % 1000) + 1000) % 1000;
+  return `${wireTime(ms)}.${String(frac).padStart(3, '0')}0000Z`;
 }
