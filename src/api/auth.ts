@@ -23,7 +23,7 @@ import {
 import { request, type Dispatcher } from 'undici';
 import type { TenantConfig } from '../config/index.js';
 import type { Logger } from '../telemetry/logger.js';
-import { ConnectorError, ERROR_CODES, toConnectorError } from './errors.js';
+import { ConnectorError, ERROR_CODES, errorFromResponse, toConnectorError } from './errors.js';
 import { flatHeaders, readTextCapped } from './http.js';
 
 export interface TokenSource {
@@ -104,6 +104,17 @@ class LoginNetwork implements INetworkModule {
         status: res.statusCode,
         ms: performance.now() - started,
       });
+      // Outages and throttling are ours to retry: msal would otherwise refuse every
+      // token request for a minute after one 5xx (its own throttling cache).
+      if (res.statusCode >= 500 || res.statusCode === 429 || res.statusCode === 408) {
+        throw errorFromResponse({
+          status: res.statusCode,
+          body: text,
+          operation: 'token',
+          retryAfter: flatHeaders(res.headers)['retry-after'],
+          nowMs: Date.now(),
+        });
+      }
       let body: unknown = {};
       try {
         body = JSON.parse(text);
@@ -226,14 +237,6 @@ function tokenError(
 ): ConnectorError {
   if (err instanceof ConnectorError) return err;
   if (transport) return transport;
-  if (status !== undefined && (status >= 500 || status === 429 || status === 408)) {
-    const code = status === 429 ? 'API_THROTTLED' : 'API_UNAVAILABLE';
-    return new ConnectorError(code, `token request failed, the login endpoint answered HTTP ${status}`, {
-      stage: 'auth',
-      httpStatus: status,
-      cause: err,
-    });
-  }
   if (err instanceof ServerError) {
     const summary = aadstsSummary(err.errorMessage);
     return new ConnectorError(
