@@ -40,3 +40,27 @@ export interface Format {
   contentType: string;
   encode(input: FormatInput): string;
 }
+
+/**
+ * Drops `null`, `undefined`, empty strings, empty arrays and objects left
+ * empty, recursively, so encoded events carry only fields that have values.
+ * Shared by the JSON formats.
+ */
+export function compact<T>(value: T): T {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) {
+      const items = v.map(walk).filter((x) => x !== undefined);
+      return items.length === 0 ? undefined : items;
+    }
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) {
+        const w = walk(x);
+        if (w !== undefined) out[k] = w;
+      }
+      return Object.keys(out).length === 0 ? undefined : out;
+    }
+    return v === null || v === '' ? undefined : v;
+  };
+  return (walk(value) ?? {}) as T;
+}

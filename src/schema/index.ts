@@ -10,5 +10,6 @@ export { extractIndex, indexFromEvent } from './index-fields.js';
 export type { IndexedFields } from './index-fields.js';
 export { SEVERITY_IDS, SEVERITY_RISK, recordTypeName } from './map/common.js';
 export * from './enums.js';
-export { canonicalUrl, isGuid, nmidLink, sha256Link, urlLink } from './links.js';
+export { canonicalUrl, emailAddress, isGuid, nmidLink, sha256Link, urlLink, urlParts } from './links.js';
+export type { UrlParts } from './links.js';
 export { toClientIp, toEnumValue, toSha256Hex, toUtcIso } from './wire.js';

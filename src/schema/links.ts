@@ -56,3 +56,48 @@ export function buildLinks(objects: {
   for (const h of objects.sha256s) keys.add(sha256Link(h));
   return [...keys].sort();
 }
+
+/** The parts of an absolute URL as ECS `url.*` and OCSF `url` name them; null when it does not parse. */
+export interface UrlParts {
+  original: string;
+  scheme: string;
+  domain: string;
+  port: number | null;
+  path: string;
+  query: string | null;
+  fragment: string | null;
+}
+
+/**
+ * Splits a URL with the WHATWG parser. The original text is kept as received;
+ * the other parts are the parser's (host lower-cased, percent-encoding kept).
+ *
+ * @example
+ * urlParts('https://Evil.example/a?b=1').domain; // 'evil.example'
+ */
+export function urlParts(url: string): UrlParts | null {
+  let u: URL;
+  try {
+    u = new URL(url.trim());
+  } catch {
+    return null;
+  }
+  return {
+    original: url,
+    scheme: u.protocol.replace(/:$/, ''),
+    domain: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port === '' ? null : Number(u.port),
+    path: u.pathname,
+    query: u.search === '' ? null : u.search.slice(1),
+    fragment: u.hash === '' ? null : u.hash.slice(1),
+  };
+}
+
+/**
+ * The bare address in a header value such as `IT Support <it@x.example>`;
+ * the text itself when it has no angle brackets.
+ */
+export function emailAddress(value: string): string {
+  const m = /<([^<>]+)>\s*$/.exec(value);
+  return (m?.[1] ?? value).trim();
+}

@@ -97,14 +97,18 @@ export function toUtcIso(value: unknown): string | null {
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
 
-/** A zod schema for a time field; output ISO UTC with `Z`. */
+/**
+ * A zod schema for a time field; output ISO UTC with `Z`, or null for
+ * .NET's `DateTime.MinValue` (`0001-01-01T00:00:00`), which AIR sends for
+ * "not yet" (e.g. `EndTimeUtc` of a running investigation).
+ */
 export const utcTime = z.string().transform((v, ctx) => {
   const iso = toUtcIso(v);
   if (iso === null) {
     ctx.addIssue({ code: 'custom', message: `not a date-time: ${JSON.stringify(v.slice(0, 40))}` });
     return z.NEVER;
   }
-  return iso;
+  return iso.startsWith('0001-01-01T') ? null : iso;
 });
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;

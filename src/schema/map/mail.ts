@@ -11,7 +11,7 @@ import type {
   NormalizedEvent,
   Severity,
 } from '../event.js';
-import { buildLinks } from '../links.js';
+import { buildLinks, emailAddress } from '../links.js';
 import type { MailRecord } from '../records.js';
 import { text, uniq } from '../wire.js';
 import { emptyFile, shiftSeverity, userRef, withSeverity } from './common.js';
@@ -130,6 +130,10 @@ function severityOf(verdict: string | null, action: EventAction): Severity {
   return base;
 }
 
+function emailOrNull(v: string | null): string | null {
+  return v === null ? null : emailAddress(v);
+}
+
 export function mapMail(base: NormalizedEvent, rec: MailRecord): NormalizedEvent {
   const verdict = text(rec.Verdict);
   const threats = parseThreats(rec.ThreatsAndDetectionTech ?? []);
@@ -168,7 +172,8 @@ export function mapMail(base: NormalizedEvent, rec: MailRecord): NormalizedEvent
       ...base.actors,
       user: recipients.length === 1 ? userRef(recipients[0]) : null,
       mailFrom: text(rec.P1Sender),
-      from: text(rec.P2Sender),
+      // P2 may carry a display name (`IT Support <it@x.example>`); the model keeps the address.
+      from: emailOrNull(text(rec.P2Sender)),
       senderIp: rec.SenderIp?.ip ?? null,
       recipients,
     },
