@@ -338,14 +338,18 @@ export class SqliteStore implements Store {
     }
   }
 
+  // Conflicts are resolved with ON CONFLICT DO NOTHING, never INSERT OR IGNORE: OR IGNORE would also swallow
+  // a NOT NULL violation and silently skip a record or blob that arrived without its Id or URI.
   private insertRecords(blob: BlobRef, records: RecordInput[]): CommitResult {
     const tenant = blob.tenantId;
     const storedAt = this.now();
     const claim = this.sql(
-      'INSERT OR IGNORE INTO dedupe (tenant_id, record_id, seen_at, seq) VALUES (?, ?, ?, ?)',
+      'INSERT INTO dedupe (tenant_id, record_id, seen_at, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
     );
     const insert = this.sql(INSERT_RECORD);
-    const link = this.sql('INSERT OR IGNORE INTO record_links (tenant_id, link_key, seq) VALUES (?, ?, ?)');
+    const link = this.sql(
+      'INSERT INTO record_links (tenant_id, link_key, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    );
     // Offsets are assigned here rather than by SQLite so the dedupe key can point at its record in one insert;
     // sqlite_sequence keeps the high-water mark, and the write lock makes this process the only writer.
     const last = this.sql("SELECT seq FROM sqlite_sequence WHERE name = 'records'").get() as
@@ -381,8 +385,8 @@ export class SqliteStore implements Store {
 
   private insertBlobs(blobs: BlobRef[]): number {
     const insert = this.sql(
-      `INSERT OR IGNORE INTO blobs (${BLOB_COLUMNS}, state, listed_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      `INSERT INTO blobs (${BLOB_COLUMNS}, state, listed_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING`,
     );
     const now = this.now();
     let added = 0;
@@ -402,7 +406,7 @@ export class SqliteStore implements Store {
   }
 
   private ensureStream(tenantId: string, contentType: string): void {
-    this.sql('INSERT OR IGNORE INTO streams (tenant_id, content_type) VALUES (?, ?)').run(
+    this.sql('INSERT INTO streams (tenant_id, content_type) VALUES (?, ?) ON CONFLICT DO NOTHING').run(
       tenantId,
       contentType,
     );
