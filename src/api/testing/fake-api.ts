@@ -61,7 +61,6 @@ export function sendAfError(
 }
 
 export async function startFakeApi(): Promise<FakeApi> {
-  let server: Server | undefined;
   const fake: FakeApi = {
     base: '',
     requests: [],
@@ -84,9 +83,9 @@ export async function startFakeApi(): Promise<FakeApi> {
       publisherId: TENANT_ID,
       ...overrides,
     }),
-    close: () => new Promise((resolve) => (server ? server.close(() => resolve()) : resolve())),
+    close: () => Promise.resolve(),
   };
-  server = createServer((req, res) => {
+  const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -131,6 +130,7 @@ export async function startFakeApi(): Promise<FakeApi> {
       });
     });
   });
+  fake.close = () => new Promise((resolve) => server.close(() => resolve()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   fake.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return fake;
