@@ -211,6 +211,9 @@ function mailCluster(ctx: GenContext, inv: InvestigationState, atMs: number, ids
     ClusterQueryStartTime: dotnetTime(atMs - 30 * 86400_000),
     ClusterQueryEndTime: dotnetTime(atMs),
     ClusterGroup: rng.pick(['Similar messages', 'Sender', 'Url']),
+    ClusterBy: inv.kind === 'UrlInvestigation' ? 'Url' : 'ContentHash',
+    ClusterByValue: inv.kind === 'UrlInvestigation' ? (first.urls[0] ?? '') : rng.hex(32),
+    QueryStartTime: dotnetTime(atMs - 30 * 86400_000),
     Source: 'OATP',
     Urn: `urn:MailClusterEntity:${rng.hex(16)}`,
     FirstSeen: dotnetTime(first.atMs),
@@ -273,6 +276,7 @@ function alertJson(
       },
     ],
     Metadata: { CustomApps: null, GenericInfo: null },
+    ...(inv.actionsAsStrings ? { OATPInvestigationId: inv.id.slice(inv.id.lastIndexOf(':') + 1) } : {}),
   };
   const tail = {
     LogCreationTime: dotnetTime(atMs),
@@ -297,7 +301,16 @@ function alertEntities(ctx: GenContext, inv: InvestigationState): { json: string
       seenUsers.add(r);
       entities.push(mailbox(ctx, r, m.atMs, ids));
     }
-    entities.push(mailMessage(ctx, m, ids));
+    let files: WireRecord[];
+    if (inv.actionsAsStrings) {
+      // 2019 era: file entities at top level, the mail refers to them by `$ref`.
+      const top = m.files.map((f) => fileEntity(ids, f));
+      entities.push(...top);
+      files = top.map((f) => ({ $ref: f.$id }));
+    } else {
+      files = m.files.map((f) => fileEntity(ids, f));
+    }
+    entities.push(mailMessage(ctx, m, ids, files));
     for (const u of m.urls)
       entities.push({
         $id: nextId(ids),
@@ -333,15 +346,23 @@ function mailbox(ctx: GenContext, upn: string, firstSeenMs: number, ids: IdCount
   };
 }
 
-function mailMessage(ctx: GenContext, m: MailMemory, ids: IdCounter): WireRecord {
-  const rng = ctx.rng;
-  const domainOf = (a: string): string => a.slice(a.indexOf('@') + 1);
-  const files = m.files.map((f) => ({
+function fileEntity(ids: IdCounter, f: MailMemory['files'][number]): WireRecord {
+  return {
     $id: nextId(ids),
     Type: 'file',
     Name: f.name,
     FileHashes: [{ $id: nextId(ids), Type: 'filehash', Algorithm: 'SHA256', Value: f.sha256 }],
-  }));
+  };
+}
+
+/**
+ * `files`: the mail's attachments, either inline entities or `$ref`
+ * back-references to file entities listed earlier (reference-preserving
+ * serialisation, as in the 2019 sample).
+ */
+function mailMessage(ctx: GenContext, m: MailMemory, ids: IdCounter, files: WireRecord[]): WireRecord {
+  const rng = ctx.rng;
+  const domainOf = (a: string): string => a.slice(a.indexOf('@') + 1);
   return {
     $id: nextId(ids),
     Type: 'mailMessage',
