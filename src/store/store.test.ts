@@ -345,7 +345,7 @@ describe('related records', () => {
 });
 
 describe('event queries', () => {
-  async function seeded(): Promise<{ store: Store; byName: Record<string, RecordInput> }> {
+  async function seeded() {
     const store = await storeAt();
     const byName = {
       malwareMail: makeRecord(
