@@ -33,6 +33,8 @@ export interface ServerContext {
     slowMs: number;
     /** Only webhook addresses on loopback are called unless this is set. */
     allowRemoteWebhooks: boolean;
+    /** Extra CA (PEM) trusted when calling webhooks, e.g. a test's self-signed certificate. */
+    webhookCa?: string | Buffer;
   };
   /** Base URL of this server, e.g. http://127.0.0.1:PORT. */
   baseUrl(): string;

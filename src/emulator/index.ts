@@ -167,6 +167,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       quirks: { ...DEFAULTS.nextPage, ...options.nextPage },
       slowMs: options.slowMs ?? DEFAULTS.slowMs,
       allowRemoteWebhooks: options.allowRemoteWebhooks ?? false,
+      webhookCa: options.webhookCa,
     },
     baseUrl: () => baseUrl,
   };

@@ -61,6 +61,8 @@ export interface EmulatorOptions {
   startCooldownMs?: number;
   firstContentDelayMs?: number;
   allowRemoteWebhooks?: boolean;
+  /** Extra CA (PEM) trusted when validating webhook addresses. */
+  webhookCa?: string | Buffer;
   logger?: Logger;
   logLevel?: string;
 }

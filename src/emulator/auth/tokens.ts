@@ -32,7 +32,7 @@ export class TokenService {
   private readonly kid: string;
 
   constructor(private readonly options: { resource: string; lifetimeSec: number; clock: EmulatorClock }) {
-    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pair = signingKeyPair();
     this.privateKey = pair.privateKey;
     this.publicKey = pair.publicKey;
     this.kid = createHash('sha1')
@@ -95,6 +95,17 @@ export class TokenService {
     const roles = Array.isArray(c.roles) ? c.roles.filter((r): r is string => typeof r === 'string') : [];
     return { tenantId: c.tid, appId: c.appid, roles };
   }
+}
+
+let sharedPair: { privateKey: KeyObject; publicKey: KeyObject } | undefined;
+
+/**
+ * RSA key generation costs up to a second, so one signing key serves every
+ * emulator in a process (tests start many); tokens carry no secret beyond it.
+ */
+function signingKeyPair(): { privateKey: KeyObject; publicKey: KeyObject } {
+  sharedPair ??= generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return sharedPair;
 }
 
 /** The API accepts its resource URI with or without a trailing slash. */

@@ -4,6 +4,7 @@
  * fails the start with AF20021. Notification push is not emulated.
  */
 import { randomBytes } from 'node:crypto';
+import { Agent, fetch as undiciFetch } from 'undici';
 import type { ServerContext } from '../context.js';
 import { AfError } from '../errors.js';
 
@@ -33,8 +34,10 @@ export async function validateWebhook(
   if (authId !== null) headers['Webhook-AuthID'] = authId;
   let status = 0;
   try {
-    const response = await fetch(url, {
+    const ca = ctx.settings.webhookCa;
+    const response = await undiciFetch(url, {
       method: 'POST',
+      dispatcher: ca ? new Agent({ connect: { ca } }) : undefined,
       headers,
       body: JSON.stringify({ validationCode: code }),
       signal: AbortSignal.timeout(10_000),
