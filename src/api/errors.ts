@@ -129,7 +129,7 @@ export type ApiOperation =
 function codeForStatus(status: number, operation: ApiOperation): ErrorCode {
   if (status === 401) return 'AUTH_DENIED';
   // Filebeat treats a bare 404 on a blob as "gone, skip" (spec §3.8).
-  if (status === 404) return operation === 'blob.fetch' ? 'BLOB_NOT_FOUND' : 'API_BAD_RESPONSE';
+  if (status === 404) return operation === 'blob.fetch' ? 'BLOB_NOT_FOUND' : 'BAD_REQUEST';
   if (status === 403) return 'PERMISSION_DENIED';
   if (status === 408 || status === 429 || status >= 500)
     return status === 429 ? 'API_THROTTLED' : 'API_UNAVAILABLE';
