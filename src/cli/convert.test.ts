@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCef, parseLeef } from '../../test/helpers/cef-leef-parser.js';
 import { getFormat } from '../formats/index.js';
 import { convertRecords } from './convert.js';
@@ -67,12 +67,13 @@ function runCli(args: string[], stdin?: string): Promise<RunResult> {
 
 const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
 
-describe('atp-siem convert', () => {
+// Each case spawns the CLI (seconds of start-up on a busy machine), so they run concurrently on separate files.
+describe.concurrent('atp-siem convert', () => {
   let dir: string;
-  beforeEach(async () => {
+  beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'atp-convert-'));
   });
-  afterEach(async () => {
+  afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -133,13 +134,15 @@ describe('atp-siem convert', () => {
   });
 
   it('exits 2 with a message naming the fix for an unknown format, a missing format or an unreadable file', async () => {
-    const unknown = await runCli(['convert', '--format', 'xml']);
+    const [unknown, missing, unreadable] = await Promise.all([
+      runCli(['convert', '--format', 'xml']),
+      runCli(['convert', join(dir, 'nope.json')]),
+      runCli(['convert', '--format', 'cef', join(dir, 'nope.json')]),
+    ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown format "xml"; use one of ecs, ocsf, cef, leef, splunk, raw/);
-    const missing = await runCli(['convert', join(dir, 'nope.json')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--format/);
-    const unreadable = await runCli(['convert', '--format', 'cef', join(dir, 'nope.json')]);
     expect(unreadable.code).toBe(2);
     expect(unreadable.stderr).toMatch(/cannot read .*nope\.json.*omit FILE to read standard input/);
   });
