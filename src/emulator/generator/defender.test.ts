@@ -5,7 +5,6 @@ type Rec = Record<string, unknown>;
 
 const TENANT = '41463f53-8812-40f4-890f-865bf6e35190';
 const FROM = new Date('2026-11-20T10:00:00Z');
-const TO = new Date('2026-11-20T16:00:00Z');
 
 let sample: Rec[];
 const ofType = (t: number): Rec[] => sample.filter((r) => r.RecordType === t);
