@@ -26,31 +26,10 @@ export const ECS_VERSION = '8.11.0';
 
 const DEFENDER = 'Microsoft Defender for Office 365';
 
-/** MITRE ATT&CK techniques by what the event shows. */
-const ATTACK = {
-  phishing: { id: 'T1566', name: 'Phishing', reference: 'https://attack.mitre.org/techniques/T1566/' },
-  attachment: {
-    id: 'T1566.001',
-    name: 'Spearphishing Attachment',
-    reference: 'https://attack.mitre.org/techniques/T1566/001/',
-  },
-  link: {
-    id: 'T1566.002',
-    name: 'Spearphishing Link',
-    reference: 'https://attack.mitre.org/techniques/T1566/002/',
-  },
-  maliciousLink: {
-    id: 'T1204.001',
-    name: 'User Execution: Malicious Link',
-    reference: 'https://attack.mitre.org/techniques/T1204/001/',
-  },
-} as const;
-const INITIAL_ACCESS = {
-  id: 'TA0001',
-  name: 'Initial Access',
-  reference: 'https://attack.mitre.org/tactics/TA0001/',
-};
-const EXECUTION = { id: 'TA0002', name: 'Execution', reference: 'https://attack.mitre.org/tactics/TA0002/' };
+/** ATT&CK reference URL of a technique (`T1566.001` → …/T1566/001/) or tactic id. */
+function attackUrl(id: string): string {
+  return `https://attack.mitre.org/${id.startsWith('TA') ? 'tactics' : 'techniques'}/${id.replace('.', '/')}/`;
+}
 
 const DIRECTIONS: Readonly<Record<string, string>> = {
   inbound: 'inbound',
@@ -134,14 +113,7 @@ function threatOf(e: NormalizedEvent, url: ReturnType<typeof ecsUrl>) {
   if (!e.isAlert) return null;
   const badFile =
     e.files.find((f) => f.verdict?.id === 1) ?? e.files.find((f) => f.malwareFamily !== null) ?? null;
-  let technique: { id: string; name: string; reference: string } | null = null;
-  let tactic = INITIAL_ACCESS;
-  if (e.kind === 'email' || e.kind === 'investigation') {
-    technique = badFile ? ATTACK.attachment : e.urls.length > 0 ? ATTACK.link : ATTACK.phishing;
-  } else if (e.kind === 'url-click') {
-    technique = e.action === 'clicked-through-warning' ? ATTACK.maliciousLink : ATTACK.link;
-    if (e.action === 'clicked-through-warning') tactic = EXECUTION;
-  }
+  const attack = e.attack;
   const indicator =
     e.kind === 'url-click' && url
       ? { type: 'url', url }
@@ -158,11 +130,17 @@ function threatOf(e: NormalizedEvent, url: ReturnType<typeof ecsUrl>) {
             : null;
   const confidence = { normal: 'Medium', high: 'High' }[e.threat?.phishConfidenceLevel?.toLowerCase() ?? ''];
   return {
-    framework: technique ? 'MITRE ATT&CK' : null,
-    technique: technique
-      ? { id: [technique.id], name: [technique.name], reference: [technique.reference] }
+    framework: attack ? 'MITRE ATT&CK' : null,
+    technique: attack
+      ? {
+          id: [attack.technique.id],
+          name: [attack.technique.name],
+          reference: [attackUrl(attack.technique.id)],
+        }
       : null,
-    tactic: technique ? { id: [tactic.id], name: [tactic.name], reference: [tactic.reference] } : null,
+    tactic: attack
+      ? { id: [attack.tactic.id], name: [attack.tactic.name], reference: [attackUrl(attack.tactic.id)] }
+      : null,
     software: e.threat?.families.length
       ? { name: e.threat.families[0], type: 'Malware', alias: e.threat.families.slice(1) }
       : null,

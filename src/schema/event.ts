@@ -225,6 +225,12 @@ export interface InvestigationInfo {
   entities: InvestigationEntity[];
 }
 
+/** A MITRE ATT&CK technique and its tactic, as the event shows them. */
+export interface AttackRef {
+  technique: { id: string; name: string };
+  tactic: { id: string; name: string };
+}
+
 /** One audit record in the normalized model. */
 export interface NormalizedEvent {
   version: typeof NORMALIZED_EVENT_VERSION;
@@ -249,6 +255,8 @@ export interface NormalizedEvent {
   /** 0–100, for `event.risk_score` and the like. */
   riskScore: number;
   threat: ThreatInfo | null;
+  /** ATT&CK technique for alerts (phishing attachment/link, user clicking a malicious link); null otherwise. */
+  attack: AttackRef | null;
   actors: EventActors;
   email: EmailInfo | null;
   /** Mail attachments (28), the scanned file (47), file entities (64). */

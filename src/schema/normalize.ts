@@ -5,6 +5,7 @@
  * record type a generic audit event.
  */
 import type { NormalizedEvent } from './event.js';
+import { attackOf } from './map/attack.js';
 import { baseEvent } from './map/common.js';
 import { mapFile } from './map/file.js';
 import { mapInvestigation } from './map/investigation.js';
@@ -85,5 +86,5 @@ export function normalize(record: unknown): { event: NormalizedEvent; invalidRea
       event = base;
       break;
   }
-  return { event: { ...event, invalidReason }, invalidReason };
+  return { event: { ...event, attack: attackOf(event), invalidReason }, invalidReason };
 }

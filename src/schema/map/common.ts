@@ -120,6 +120,7 @@ export function baseEvent(rec: CommonRecord | null, raw: Record<string, unknown>
     severity: 'informational',
     riskScore: SEVERITY_RISK.informational,
     threat: null,
+    attack: null,
     actors: {
       user: userRef(userId),
       recordedUser: { id: userId, key: text(rec?.UserKey), type: rec?.UserType ?? null },
