@@ -219,7 +219,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
       configPath,
       doc.errors.map((e) => ({
         path: '',
-        line: e.linePos?.[0]?.line,
+        line: e.linePos?.[0]?.line ?? counter.linePos(e.pos[0]).line,
         message: `YAML syntax: ${e.message.split('\n')[0] ?? e.code}`,
       })),
     );
