@@ -227,7 +227,7 @@ tenants:
   });
 
   it('reports a missing file clearly', async () => {
-    const err = await loadConfig(path.join(dir, 'absent.yaml')).catch((e: unknown) => e as ConfigError);
+    const err = (await loadConfig(path.join(dir, 'absent.yaml')).catch((e: unknown) => e)) as ConfigError;
     expect(err.message).toMatch(/cannot read the file \(ENOENT\)/);
   });
 
