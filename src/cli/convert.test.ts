@@ -115,12 +115,14 @@ describe.concurrent('atp-siem convert', () => {
 
   it('reports array elements that are not records by index, and a truncated blob after its good records', async () => {
     const file = join(dir, 'blob.json');
-    await writeFile(file, `[${JSON.stringify(mail(ID(1)))}, "text", ${JSON.stringify(mail(ID(3)))}, {"Id": `);
+    const pretty = JSON.stringify(mail(ID(3)), null, 2);
+    await writeFile(file, `[${JSON.stringify(mail(ID(1)))}, "text", ${pretty}, {"Id": `);
     const r = await runCli(['convert', '--format', 'raw', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^array index 1: skipped, not a JSON object \(got string\)/m);
     expect(r.stderr).toMatch(/^array index 3: .*truncated/m);
     expect(lines(r.stdout).map((l) => (JSON.parse(l) as { Id: string }).Id)).toEqual([ID(1), ID(3)]);
+    expect(lines(r.stdout)[1]).toBe(JSON.stringify(mail(ID(3))));
   });
 
   it('converts records that fail validation, with a warning, and still exits 0', async () => {

@@ -14,6 +14,7 @@ import type { Command } from 'commander';
 import { JsonArraySplitter, recordsBeforeError } from '../api/json-array-splitter.js';
 import type { Format } from '../formats/index.js';
 import { formatIds, getFormat, toFormatInput } from '../formats/index.js';
+import { compactJson } from '../formats/splunk.js';
 
 /** Where an input record came from, for messages: `line 3` or `element 7`. */
 export interface RecordSource {
@@ -176,6 +177,9 @@ export async function convertRecords(options: {
       summary.invalid++;
       report(`${item.where}: warning, converted although invalid: ${input.event.invalidReason}`);
     }
+    // One event a line: a JSON format may pass a pretty-printed record through (raw keeps the blob's
+    // bytes); JSON allows line breaks only between tokens, so compacting them keeps the record intact.
+    if (/[\r\n]/.test(line) && format.contentType.startsWith('application/json')) line = compactJson(line);
     summary.converted++;
     batch += `${line}\n`;
     if (batch.length >= 64 * 1024) await flush();
