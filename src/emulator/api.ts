@@ -51,7 +51,8 @@ export async function handleApiRequest(
   res: ServerResponse,
   url: URL,
   match: RegExpExecArray,
-): Promise<{ tenantId?: string; fault?: RequestFault }> {
+  info: RequestInfo,
+): Promise<void> {
   const tenantSegment = decodeURIComponent(match[1] ?? '');
   const rest = match[2] ?? '';
   const blobMatch = /^audit\/(.+)$/i.exec(rest);
@@ -61,13 +62,13 @@ export async function handleApiRequest(
   const op = opKey ? OPERATIONS[opKey] : undefined;
   if (!op || !opKey) {
     sendJson(res, 404, { Message: `No HTTP resource was found that matches the request URI '${url.href}'.` });
-    return {};
+    return;
   }
   if (req.method !== op.method) {
     sendJson(res, 405, {
       Message: `The requested resource does not support http method '${req.method ?? ''}'.`,
     });
-    return {};
+    return;
   }
   const query = new Query(url.searchParams);
   let call: ApiCall;
@@ -76,14 +77,15 @@ export async function handleApiRequest(
   } catch (err) {
     if (err instanceof UnauthorizedError) {
       sendJson(res, 401, { Message: err.message }, { 'WWW-Authenticate': 'Bearer' });
-      return {};
+      return;
     }
     throw err;
   }
+  info.tenantId = call.tenantId;
   ctx.throttle.admit(call.tenantId, call.publisherId, op.name);
   const fault = ctx.faults.pick(`${req.method} ${url.pathname.toLowerCase()}?${url.search}`, op.faults);
-  if (fault && (await injectRequestFault(ctx, req, res, call, op, fault)))
-    return { tenantId: call.tenantId, fault };
+  info.fault = fault;
+  if (fault && (await injectRequestFault(ctx, req, res, call, op, fault))) return;
   const contentType = (): ContentType => {
     const raw = query.get('contentType');
     if (raw === undefined || raw === '') throw new AfError('AF20001', ['contentType']);
@@ -119,7 +121,12 @@ export async function handleApiRequest(
       sendJson(res, 200, DLP_SENSITIVE_TYPES);
       break;
   }
-  return { tenantId: call.tenantId, fault };
+}
+
+/** What the request log line reports, filled in as the request is understood. */
+export interface RequestInfo {
+  tenantId?: string;
+  fault?: RequestFault;
 }
 
 function authorize(ctx: ServerContext, req: IncomingMessage, tenantSegment: string, query: Query): ApiCall {

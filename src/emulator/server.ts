@@ -10,7 +10,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { API_PATH_RE, handleApiRequest } from './api.js';
+import { API_PATH_RE, handleApiRequest, type RequestInfo } from './api.js';
 import { handleTokenRequest } from './auth/token-endpoint.js';
 import type { ServerContext } from './context.js';
 import { AfError } from './errors.js';
@@ -34,13 +34,8 @@ export function createEmulatorServer(
     const started = Date.now();
     res.setHeader('Date', new Date(ctx.clock.now()).toUTCString());
     const url = new URL(req.url ?? '/', ctx.baseUrl());
-    let tenant: string | undefined;
-    let fault: string | undefined;
-    route(ctx, req, res, url)
-      .then((info) => {
-        tenant = info.tenantId;
-        fault = info.fault;
-      })
+    const info: RequestInfo = {};
+    route(ctx, req, res, url, info)
       .catch((err: unknown) => {
         if (err instanceof AfError) {
           if (!res.headersSent) sendJson(res, err.status, err.body(), err.headers);
@@ -54,9 +49,16 @@ export function createEmulatorServer(
         const status = res.headersSent ? res.statusCode : 0;
         stats.requests++;
         stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
-        if (fault) stats.faults[fault] = (stats.faults[fault] ?? 0) + 1;
+        if (info.fault) stats.faults[info.fault] = (stats.faults[info.fault] ?? 0) + 1;
         ctx.log.debug(
-          { method: req.method, path: url.pathname, status, ms: Date.now() - started, tenant, fault },
+          {
+            method: req.method,
+            path: url.pathname,
+            status,
+            ms: Date.now() - started,
+            tenant: info.tenantId,
+            fault: info.fault,
+          },
           'Emulator request.',
         );
       });
@@ -69,22 +71,21 @@ async function route(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
-): Promise<{ tenantId?: string; fault?: string }> {
+  info: RequestInfo,
+): Promise<void> {
   const api = API_PATH_RE.exec(url.pathname);
-  if (api) return handleApiRequest(ctx, req, res, url, api);
+  if (api) return handleApiRequest(ctx, req, res, url, api, info);
   const token = TOKEN_PATH_RE.exec(url.pathname);
   if (token?.[1]) {
     const tenant = decodeURIComponent(token[1]);
-    await handleTokenRequest(ctx, req, res, { tenant, version: token[2] ? 'v2' : 'v1' });
-    return { tenantId: ctx.directory.resolveTenant(tenant)?.id };
+    info.tenantId = ctx.directory.resolveTenant(tenant)?.id;
+    return handleTokenRequest(ctx, req, res, { tenant, version: token[2] ? 'v2' : 'v1' });
   }
   const oidc = OIDC_PATH_RE.exec(url.pathname);
   if (oidc?.[1] && req.method === 'GET') {
-    sendOpenIdConfiguration(ctx, res, decodeURIComponent(oidc[1]), Boolean(oidc[2]));
-    return {};
+    return sendOpenIdConfiguration(ctx, res, decodeURIComponent(oidc[1]), Boolean(oidc[2]));
   }
   sendJson(res, 404, { Message: `No HTTP resource was found that matches the request URI '${url.href}'.` });
-  return {};
 }
 
 /** Discovery documents, for OAuth libraries that look the token endpoint up. */
