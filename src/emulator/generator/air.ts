@@ -56,8 +56,13 @@ export function airRecord(ctx: GenContext, atMs: number, variant: AirVariant = A
   const rng = ctx.rng;
   const open = ctx.investigations;
   // Mostly advance an open investigation; bounded so the open set cannot grow without end.
-  const advance = open.length >= MAX_OPEN || (open.length > 0 && rng.chance(0.7));
-  const inv = advance ? rng.pick(open) : startInvestigation(ctx, atMs);
+  // Status changes of one investigation stay in time order: one whose last change is later
+  // than this record (a call for an earlier window) is not advanced; a new one starts instead.
+  const candidate = open.length > 0 ? rng.pick(open) : undefined;
+  const advance =
+    candidate !== undefined && candidate.lastMs <= atMs && (open.length >= MAX_OPEN || rng.chance(0.7));
+  const inv = advance ? candidate : startInvestigation(ctx, atMs);
+  inv.lastMs = atMs;
   const status = inv.statuses[inv.next] as string;
   inv.next++;
   if (inv.next >= inv.statuses.length) {
@@ -113,6 +118,7 @@ function startInvestigation(ctx: GenContext, atMs: number): InvestigationState {
     kind,
     name: `${NAME_PREFIX[kind]} - ${id}`,
     startMs: atMs - rng.between(60, 1800) * 1000,
+    lastMs: atMs,
     statuses: rng.pick(STATUS_PATHS),
     next: 0,
     alertId: rng.guid(),
@@ -167,7 +173,8 @@ function action(ctx: GenContext, inv: InvestigationState, spec: ActionSpec): Wir
     InvestigationId: inv.id,
     RelatedAlertIds: [inv.alertId],
     ResourceIdentifiers: [{ $id: nextId(ids), AadTenantId: ctx.tenantId, Type: 'AAD' }],
-    Entities: [mailCluster(ctx, inv, atMs, ids)],
+    // The same cluster (same Urn) in every action and status record of the investigation.
+    Entities: [clusterEntity(ctx, inv, ids)],
     BulkName: null,
     PendingType: 'User',
     LogCreationTime: dotnetTime(atMs),
@@ -184,7 +191,16 @@ function nextId(c: IdCounter): string {
   return String(c.n++);
 }
 
-function mailCluster(ctx: GenContext, inv: InvestigationState, atMs: number, ids: IdCounter): WireRecord {
+/** The investigation's mail cluster (without `$id`), as JSON: built once, then the same in every record. */
+function clusterJson(ctx: GenContext, inv: InvestigationState): string {
+  return JSON.stringify(mailCluster(ctx, inv, inv.startMs));
+}
+
+function clusterEntity(ctx: GenContext, inv: InvestigationState, ids: IdCounter): WireRecord {
+  return { $id: nextId(ids), ...(JSON.parse((inv.clusterJson ??= clusterJson(ctx, inv))) as WireRecord) };
+}
+
+function mailCluster(ctx: GenContext, inv: InvestigationState, atMs: number): WireRecord {
   const rng = ctx.rng;
   const counts: Record<string, number> = {};
   for (const m of inv.mails) counts[m.threat] = (counts[m.threat] ?? 0) + 1;
@@ -194,7 +210,6 @@ function mailCluster(ctx: GenContext, inv: InvestigationState, atMs: number, ids
   const h = queryEnd.getUTCHours();
   const queryTime = `${queryEnd.getUTCMonth() + 1}/${queryEnd.getUTCDate()}/${queryEnd.getUTCFullYear()} ${h % 12 || 12}:${String(queryEnd.getUTCMinutes()).padStart(2, '0')}:${String(queryEnd.getUTCSeconds()).padStart(2, '0')} ${h < 12 ? 'AM' : 'PM'}`;
   return {
-    $id: nextId(ids),
     Type: 'mailCluster',
     NetworkMessageIds: inv.mails.map((m) => m.networkMessageId),
     CountByDeliveryStatus: { Delivered: inv.mails.length },
@@ -325,7 +340,7 @@ function alertEntities(ctx: GenContext, inv: InvestigationState): { json: string
     entities.push({ $id: nextId(ids), Type: 'ip', Address: m.senderIp });
   }
   for (const c of inv.clicks) entities.push({ $id: nextId(ids), Type: 'ip', Address: c.userIp });
-  entities.push(mailCluster(ctx, inv, inv.startMs, ids));
+  entities.push(clusterEntity(ctx, inv, ids));
   return { json: JSON.stringify(entities), nextId: ids.n };
 }
 

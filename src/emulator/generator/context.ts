@@ -37,6 +37,8 @@ export interface InvestigationState {
   kind: 'ZappedMalwareInvestigation' | 'UrlInvestigation' | 'ZappedEmailInvestigation';
   name: string;
   startMs: number;
+  /** Time of the latest status record. */
+  lastMs: number;
   statuses: readonly string[];
   /** Index of the next status to emit. */
   next: number;
@@ -49,6 +51,8 @@ export interface InvestigationState {
   actionsAsStrings: boolean;
   /** The alert's entities as JSON, built on the first status record and reused (stable Urns). */
   entities?: { json: string; nextId: number };
+  /** The mailCluster entity of the actions, without `$id`, as JSON. */
+  clusterJson?: string;
 }
 
 const MEMORY = 512;

@@ -244,9 +244,16 @@ describe('record 64 (AirInvestigationData)', () => {
       byInv.set(r.InvestigationId as string, [...(byInv.get(r.InvestigationId as string) ?? []), r]);
     const multi = [...byInv.values()].filter((l) => l.length > 1);
     expect(multi.length).toBeGreaterThan(5);
+    const clusterUrn = (r: Rec): unknown =>
+      (JSON.parse(r.Data as string) as { Entities: Rec[] }).Entities.find((e) => e.Type === 'mailCluster')
+        ?.Urn;
     for (const l of multi) {
       expect(new Set(l.map((r) => r.Id)).size).toBe(l.length);
       expect(new Set(l.map((r) => r.Status)).size).toBeGreaterThan(1);
+      // Status changes happen in time order, about the same mails (same cluster entity).
+      const times = l.map((r) => Date.parse(r.LastUpdateTimeUtc as string));
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+      expect(new Set(l.map(clusterUrn)).size).toBe(1);
     }
   });
 
