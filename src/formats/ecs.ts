@@ -184,7 +184,8 @@ function nameValueObject(v: unknown, valueOf: (item: Record<string, unknown>) =>
   return out;
 }
 
-function parseIfJson(v: unknown): unknown {
+/** A JSON-encoded string parsed, anything else (or text that is not JSON) as it is. */
+export function parseIfJson(v: unknown): unknown {
   if (typeof v !== 'string') return v;
   try {
     return JSON.parse(v) as unknown;
