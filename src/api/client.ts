@@ -55,6 +55,8 @@ export interface DiagnosableApiClient extends ApiClient {
   /** Acquires a token (forced), proving the credentials. */
   checkToken(): Promise<void>;
   listSubscriptions(): Promise<SubscriptionState[]>;
+  /** One /subscriptions/content call for the last hour, without starting anything; returns the items on its first page. */
+  probeContent(contentType: string): Promise<number>;
 }
 
 export interface ApiClientDeps {
@@ -323,11 +325,25 @@ export function createApiClient(tenant: TenantConfig, deps: ApiClientDeps): Diag
     }
   }
 
-  async function* listContent(contentType: string, start: Date, end: Date): AsyncGenerator<ContentItem[]> {
-    const first = prepareUrl(
+  function contentUrl(contentType: string, start: Date, end: Date): URL {
+    return prepareUrl(
       `${root}/subscriptions/content?contentType=${encodeURIComponent(contentType)}&startTime=${formatApiTime(start)}&endTime=${formatApiTime(end)}`,
       'content URL',
     );
+  }
+
+  async function probeContent(contentType: string): Promise<number> {
+    const end = new Date(now());
+    const res = await call(
+      'content.list',
+      'GET',
+      contentUrl(contentType, new Date(end.getTime() - 3_600_000), end),
+    );
+    return parseContentItems(await readJson('content.list', res), contentType).length;
+  }
+
+  async function* listContent(contentType: string, start: Date, end: Date): AsyncGenerator<ContentItem[]> {
+    const first = contentUrl(contentType, start, end);
     let url: URL | undefined = first;
     let resubscribed = false;
     const seen = new Set<string>();
@@ -397,6 +413,7 @@ export function createApiClient(tenant: TenantConfig, deps: ApiClientDeps): Diag
     listContent,
     fetchBlob,
     listSubscriptions,
+    probeContent,
     async checkToken() {
       await withRetry(() => tokens.getToken(true), { policy, clock, random: deps.random });
     },
