@@ -94,6 +94,9 @@ export function leefAttributes(event: NormalizedEvent): [string, string][] {
   add('detectionType', threat?.detectionType?.name);
   add('detectionTechnologies', threat?.detectionTechnologies.join(', '));
   add('malwareFamily', threat?.families.join(', '));
+  add('attackTechniqueId', event.attack?.technique.id);
+  add('attackTechnique', event.attack?.technique.name);
+  add('attackTacticId', event.attack?.tactic.id);
   add('sender', senderAddress(event));
   add('fromAddress', event.kind === 'email' ? event.actors.from : null);
   add('senderIp', event.actors.senderIp);

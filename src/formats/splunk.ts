@@ -92,6 +92,7 @@ export function cimFields(event: NormalizedEvent): Record<string, FieldValue> {
   set('signature', alert?.name ?? eventTitle(event));
   set('signature_id', eventClassId(event));
   set('description', alert?.description ?? event.investigation?.name ?? eventTitle(event));
+  set('mitre_technique_id', event.attack?.technique.id);
   set('action', cimAction(event));
   set('user', event.actors.user?.id);
   set('src', sourceAddress(event));
