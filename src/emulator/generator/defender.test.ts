@@ -130,6 +130,19 @@ describe('record 28 (TIMailData)', () => {
     expect(att.some((a) => a.FileType === 'exe;zip')).toBe(true);
   });
 
+  it('names detection technologies from the documented list, in DetectionMethod and ThreatsAndDetectionTech', () => {
+    const documented = new Set(
+      'Advanced filter;Antimalware protection;Bulk;Campaign;Domain reputation;File detonation;File detonation reputation;File reputation;Fingerprint matching;General filter;Impersonation brand;Impersonation domain;Impersonation user;IP reputation;LLM content analysis;Mail bombing;Mailbox intelligence impersonation;Mixed analysis detection;Spoof DMARC;Spoof external domain;Spoof intra-org;URL detonation;URL detonation reputation;URL malicious reputation'.split(
+        ';',
+      ),
+    );
+    for (const r of ofType(28)) {
+      expect(documented).toContain(r.DetectionMethod);
+      for (const t of r.ThreatsAndDetectionTech as string[])
+        for (const tech of (/\[(.*)\]/.exec(t)?.[1] ?? '').split(', ')) expect(documented).toContain(tech);
+    }
+  });
+
   it('writes AuthDetails with SPF, DKIM, DMARC and Comp Auth', () => {
     for (const r of ofType(28)) {
       const names = (r.AuthDetails as Rec[]).map((a) => a.Name);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ContentType } from './index.js';
-import { CONTENT_TYPES, contentTypeOfRecordType, createRecordGenerator } from './index.js';
+import {
+  CONTENT_TYPES,
+  contentTypeOfRecordType,
+  createRecordGenerator,
+  MODELLED_RECORD_TYPES,
+} from './index.js';
 
 const TENANT = '41463f53-8812-40f4-890f-865bf6e35190';
 const FROM = new Date('2026-11-20T10:00:00Z');
@@ -198,6 +203,18 @@ describe('createRecordGenerator', () => {
     const domain = (r: Record<string, unknown>): string =>
       String(r.MailboxOwnerUPN ?? r.ObjectId).split('@')[1] ?? '';
     expect(new Set(a.map(domain))).not.toEqual(new Set(b.map(domain)));
+  });
+
+  it('makes a record of every modelled type on request, with that RecordType', () => {
+    const gen = createRecordGenerator({ seed: 14, tenantId: TENANT });
+    expect(MODELLED_RECORD_TYPES).toEqual(
+      expect.arrayContaining([1, 2, 4, 6, 8, 11, 13, 14, 15, 28, 33, 41, 47, 50, 64]),
+    );
+    for (const t of MODELLED_RECORD_TYPES) {
+      const r = gen.recordOfType(t, FROM);
+      expect(r.RecordType).toBe(t);
+      expect(r.CreationTime).toBe('2026-11-20T10:00:00');
+    }
   });
 
   it('makes a single record of any RecordType, falling back to a generic record for unknown numbers', () => {

@@ -16,6 +16,11 @@ import { BUILDERS, CONTENT_TYPE_OF_RECORD_TYPE, MIX } from './record-types.js';
 export type { ContentType } from './record-types.js';
 export { CONTENT_TYPES } from './record-types.js';
 
+/** Record types with a dedicated shape (others get a generic record from `recordOfType`). */
+export const MODELLED_RECORD_TYPES: readonly number[] = Object.keys(BUILDERS)
+  .map(Number)
+  .sort((a, b) => a - b);
+
 export interface RecordGenerator {
   /**
    * `count` records of a content type with CreationTime in [from, to),

@@ -367,7 +367,8 @@ export function dlpSharePointRecord(ctx: GenContext, atMs: number, recordType = 
   const url = sharePointPath(ctx, oneDrive ? 1 : 0, upn, fileName);
   const rec = commonRecord(ctx, atMs, {
     recordType,
-    operation: recordType === 33 ? 'DLPClassification' : rng.chance(0.9) ? 'DlpRuleMatch' : 'DlpRuleUndo',
+    // DLP operations are DlpRuleMatch, DlpRuleUndo and DlpInfo; giving 33 (classification) DlpInfo is INF.
+    operation: recordType === 33 ? 'DlpInfo' : rng.chance(0.9) ? 'DlpRuleMatch' : 'DlpRuleUndo',
     workload: oneDrive ? 'OneDrive' : 'SharePoint',
     userType: 0,
     userKey: `i:0h.f|membership|${rng.hex(8)}@live.com`,
