@@ -1,0 +1,293 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { golden, prettyJson } from '../../test/fixtures/records/golden.js';
+import { loadRecordFixture, loadRecordFixtures } from '../../test/fixtures/records/index.js';
+import type { IndexedFields as StoreIndexedFields } from '../store/types.js';
+import type { IndexedFields, NormalizedEvent } from './index.js';
+import { extractIndex, normalize } from './index.js';
+
+function fixture(name: string): Record<string, unknown> {
+  return JSON.parse(loadRecordFixture(name).raw) as Record<string, unknown>;
+}
+
+function eventOf(name: string): NormalizedEvent {
+  return normalize(fixture(name)).event;
+}
+
+describe('normalize', () => {
+  it.each(loadRecordFixtures().map((f) => [f.name, f.raw] as const))(
+    'matches the golden normalized event for %s',
+    (name, raw) => {
+      const actual = prettyJson(normalize(JSON.parse(raw)));
+      expect(actual).toBe(golden('normalized', name, actual));
+    },
+  );
+
+  it('reports no reason for every valid fixture', () => {
+    for (const f of loadRecordFixtures().filter((x) => !x.name.startsWith('invalid-'))) {
+      expect(normalize(JSON.parse(f.raw)).invalidReason, f.name).toBeNull();
+    }
+  });
+
+  describe('record 28', () => {
+    it('maps a blocked malware mail: failed delivery into quarantine, real recipient, hex hashes', () => {
+      const e = eventOf('mail-28-malware-blocked');
+      expect([e.kind, e.action, e.outcome, e.disposition, e.isAlert]).toEqual([
+        'email',
+        'blocked',
+        'failure',
+        'quarantined',
+        true,
+      ]);
+      expect(e.actors.user?.id).toBe('megan.bowen@contoso.example');
+      expect(e.actors.recordedUser.id).toBe('ThreatIntel');
+      expect(e.files[0]?.sha256).toBe('091b572abf984382a95b9455e407f284e24bfb616890abc3fcdb2be68813f39d');
+      expect(e.threat?.policy).toEqual({ id: 9, name: 'Anti-malware, AMP' });
+      expect(e.threat?.policyAction).toEqual({ id: 5, name: 'Quarantine' });
+      expect(e.threat?.threats).toEqual([
+        { name: 'Malware', technologies: ['Antimalware protection', 'File detonation'] },
+      ]);
+    });
+
+    it('reads Policy, PolicyAction and DetectionType given as integers', () => {
+      const e = eventOf('mail-28-phish-delivered-int-enums');
+      expect(e.threat?.policy).toEqual({ id: 4, name: 'Anti-spam, PHSH' });
+      expect(e.threat?.policyAction).toEqual({ id: 6, name: 'NoAction' });
+      expect([e.action, e.outcome, e.severity]).toEqual(['delivered', 'success', 'high']);
+      expect(e.actors.from).toBe('it-support@contoso-helpdesk.example');
+      expect(e.email?.authentication).toContainEqual({ name: 'DMARC', value: 'Fail' });
+    });
+
+    it('reads DetectionType 2 and numeric-string enums as a ZAP remediation, FileVerdict "2" kept', () => {
+      const e = eventOf('mail-28-zap-numeric-strings');
+      expect(e.threat?.detectionType).toEqual({ id: 2, name: 'ZAP' });
+      expect(e.threat?.policy).toEqual({ id: 13, name: 'Anti-phish, ZAPP' });
+      expect([e.action, e.outcome, e.disposition]).toEqual(['remediated', 'success', 'quarantined']);
+      expect(e.files[0]?.verdict).toEqual({ id: 2, name: '2' });
+      expect(e.email?.networkMessageId).toBe('a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d');
+      expect(e.time).toBe('2026-11-20T11:47:03.000Z');
+    });
+
+    it('reads DetectionType "1", a string ThreatsAndDetectionTech and the Connectors spelling', () => {
+      const e = eventOf('mail-28-delayed-string-enums');
+      expect([e.action, e.disposition]).toEqual(['detected', 'junked']);
+      expect(e.threat?.threats).toEqual([{ name: 'Phish', technologies: ['Impersonation user'] }]);
+      expect(e.email?.connector).toContain('Inbound from');
+      expect(e.actors.user).toBeNull();
+      expect(e.actors.recipients).toHaveLength(2);
+      expect(e.time).toBe('2026-11-20T10:41:27.573Z');
+    });
+  });
+
+  describe('record 41', () => {
+    it('reads UrlClickAction, URLClickAction, any-case keys and an absent click action', () => {
+      expect(eventOf('click-41-blocked').urlClick?.clickAction).toEqual({ id: 2, name: 'Blockpage' });
+      expect(eventOf('click-41-clicked-through').urlClick?.clickAction).toEqual({
+        id: 4,
+        name: 'BlockPageOverride',
+      });
+      expect(eventOf('click-41-allowed-lowercase-key').urlClick?.clickAction).toEqual({
+        id: 1,
+        name: 'Allowed',
+      });
+      const absent = eventOf('click-41-no-click-action');
+      expect(absent.urlClick?.clickAction).toBeNull();
+      expect([absent.action, absent.outcome, absent.isAlert]).toEqual(['clicked', 'unknown', false]);
+    });
+
+    it('reads the URL under Url or URL', () => {
+      expect(eventOf('click-41-blocked').urlClick?.url).toBe(fixture('click-41-blocked')['Url']);
+      expect(eventOf('click-41-clicked-through').urlClick?.url).toBe(
+        fixture('click-41-clicked-through')['URL'],
+      );
+    });
+
+    it('maps the click actions to actions and outcomes', () => {
+      const summary = (n: string) => {
+        const e = eventOf(n);
+        return [e.action, e.outcome, e.disposition, e.isAlert];
+      };
+      expect(summary('click-41-blocked')).toEqual(['click-blocked', 'failure', 'blocked', true]);
+      expect(summary('click-41-pending-detonation')).toEqual([
+        'click-pending-detonation',
+        'failure',
+        'pending',
+        true,
+      ]);
+      expect(summary('click-41-clicked-through')).toEqual([
+        'clicked-through-warning',
+        'success',
+        'allowed',
+        true,
+      ]);
+      expect(summary('click-41-allowed-lowercase-key')).toEqual(['clicked', 'success', 'allowed', false]);
+    });
+
+    it('uses the clicking user, never ThreatIntel, and an IP without port', () => {
+      const e = eventOf('click-41-clicked-through');
+      expect(e.actors.user?.id).toBe('alex.wilber@contoso.example');
+      expect(e.actors.clientIp).toBe('2001:db8:aa::20');
+    });
+  });
+
+  describe('record 47', () => {
+    it('decodes a base64 SHA256 to lower-case hex and reads FileSize as a number', () => {
+      const e = eventOf('file-47-sharepoint-base64');
+      expect(e.files[0]?.sha256).toBe('f461e359b72478e63623b0365343b9d3772f24d2c0e26ffccd944fa217bb2b0a');
+      expect(e.files[0]?.size).toBe(24576);
+      expect(e.files[0]?.sourceWorkload).toEqual({ id: 0, name: 'SharePoint' });
+      expect([e.kind, e.action, e.disposition, e.severity]).toEqual(['file', 'detected', 'blocked', 'high']);
+    });
+
+    it('reads string enums and a CreationTime with an offset', () => {
+      const e = eventOf('file-47-teams-string-enums');
+      expect(e.files[0]?.verdict).toEqual({ id: 1, name: 'Bad' });
+      expect(e.files[0]?.sourceWorkload).toEqual({ id: 2, name: 'MicrosoftTeams' });
+      expect(e.time).toBe('2026-11-20T14:20:00.000Z');
+    });
+  });
+
+  describe('record 64', () => {
+    it('parses Data and Actions given as JSON strings, resolving $ref', () => {
+      const e = eventOf('air-64-remediated-strings');
+      const inv = e.investigation;
+      expect(inv?.alert?.name).toBe('Email messages containing malicious URL removed after delivery');
+      expect(inv?.actions[0]).toMatchObject({ type: 'EmailRemediation', status: 'Completed' });
+      expect(inv?.entities.map((x) => x.type)).toEqual(['mailbox', 'mailmessage', 'url', 'mailbox']);
+      expect(inv?.entities[3]?.raw).not.toHaveProperty('$ref');
+      expect(inv?.runningTimeSeconds).toBe(249);
+      expect([e.action, e.outcome, e.disposition]).toEqual(['investigation-completed', 'success', 'removed']);
+    });
+
+    it('reads Data and Actions given as objects, entity types in doc spelling, MinValue end time', () => {
+      const e = eventOf('air-64-pending-objects');
+      expect(e.investigation?.entities.map((x) => x.type)).toEqual([
+        'mailmessage',
+        'mailcluster',
+        'ip',
+        'filehash',
+      ]);
+      expect(e.investigation?.endTime).toBeNull();
+      expect(e.files.map((f) => f.name)).toContain('invoice.exe');
+      expect([e.action, e.disposition, e.severity]).toEqual(['investigation-updated', 'pending', 'medium']);
+    });
+
+    it('reads DeeplinkURL and an upper-case URL entity type', () => {
+      const e = eventOf('air-64-started');
+      expect(e.deepLink).toContain('airinvestigation');
+      expect(e.urls).toEqual(['https://login-micros0ft.example.net/oauth?session=812&lang=en']);
+      expect(e.action).toBe('investigation-started');
+    });
+  });
+
+  describe('generic and unknown records', () => {
+    it('keeps unknown record types as generic audit events with their unknown fields', () => {
+      const e = eventOf('unknown-9999-future-type');
+      expect([e.kind, e.action, e.recordTypeName]).toEqual(['audit', 'audit', 'Unknown(9999)']);
+      expect(e.raw).toEqual({ NewField: { Nested: [1, 2, 3] } });
+    });
+
+    it('reads the 2018 ClientIp spelling with a port and ResultStatus False as a failure', () => {
+      const e = eventOf('audit-1-exchange-admin-clientip-port');
+      expect([e.actors.clientIp, e.actors.clientPort, e.outcome]).toEqual(['198.51.100.4', 50123, 'failure']);
+      expect(e.recordTypeName).toBe('ExchangeAdmin');
+    });
+  });
+
+  describe('invalid records', () => {
+    it('names every problem and still maps what it can', () => {
+      const { event, invalidReason } = normalize(fixture('invalid-28-missing-and-bad-fields'));
+      expect(invalidReason).toBe(
+        'CreationTime: not a date-time: "not a time"; ClientIP: not an IP address: "not-an-ip"; ' +
+          'AttachmentData.0.SHA256: SHA256 is neither 64 hex digits nor base64 of 32 bytes; NetworkMessageId: missing',
+      );
+      expect(event.invalidReason).toBe(invalidReason);
+      expect([event.kind, event.action, event.threat?.verdict]).toEqual(['email', 'blocked', 'Phish']);
+      expect(event.recordType).toBe(28);
+      expect(event.time).toBeNull();
+      expect(event.files[0]?.verdict).toEqual({ id: 1, name: 'Bad' });
+    });
+
+    it('reports a missing URL and a click action of the wrong type', () => {
+      expect(normalize(fixture('invalid-41-no-url')).invalidReason).toBe(
+        'URLClickAction: URLClickAction is not a number or a name; Url: missing',
+      );
+    });
+
+    it('never throws and returns a generic event for values that are not objects', () => {
+      for (const v of [null, 42, 'text', [1, 2], true]) {
+        const { event, invalidReason } = normalize(v);
+        expect(invalidReason).toMatch(/^record is not a JSON object/);
+        expect(event.kind).toBe('audit');
+      }
+    });
+
+    it('counts the issues beyond the first five', () => {
+      const reason = normalize({ RecordType: 28 }).invalidReason ?? '';
+      expect(reason).toMatch(/; and \d+ more$/);
+    });
+  });
+});
+
+describe('links', () => {
+  const linksOf = (name: string) => extractIndex(fixture(name)).links;
+
+  it('gives a mail its NetworkMessageId and attachment hashes', () => {
+    expect(linksOf('mail-28-phish-delivered-int-enums')).toEqual([
+      'nmid:a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
+    ]);
+  });
+
+  it('links an investigation to the mails and clicks it concerns', () => {
+    const inv = linksOf('air-64-remediated-strings');
+    expect(inv).toEqual(expect.arrayContaining(linksOf('mail-28-phish-delivered-int-enums')));
+    expect(inv).toEqual(expect.arrayContaining(linksOf('click-41-blocked')));
+    // The ZAP record names the same mail in upper case.
+    expect(linksOf('mail-28-zap-numeric-strings')).toContain('nmid:a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d');
+  });
+
+  it('links a malware investigation to the blocked mail by NetworkMessageId and attachment hash', () => {
+    const inv = linksOf('air-64-pending-objects');
+    const mail = linksOf('mail-28-malware-blocked');
+    expect(inv).toContain('nmid:6e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b');
+    expect(inv).toContain('sha256:091b572abf984382a95b9455e407f284e24bfb616890abc3fcdb2be68813f39d');
+    expect(mail).toEqual(expect.arrayContaining(inv));
+  });
+
+  it('gives generic audit records no links', () => {
+    expect(linksOf('audit-15-sts-logon')).toEqual([]);
+  });
+});
+
+describe('extractIndex', () => {
+  it('has exactly the store IndexedFields shape', () => {
+    expectTypeOf<IndexedFields>().toEqualTypeOf<StoreIndexedFields>();
+  });
+
+  it('indexes the Defender columns of a click with the clicking user', () => {
+    expect(extractIndex(fixture('click-41-blocked'))).toEqual({
+      recordType: 41,
+      creationTime: '2026-11-20T09:05:30.000Z',
+      operation: 'TIUrlClickData',
+      workload: 'ThreatIntelligence',
+      userId: 'alex.wilber@contoso.example',
+      verdict: null,
+      deliveryAction: null,
+      sender: null,
+      recipients: [],
+      url: 'https://login-micros0ft.example.net/oauth?session=812&lang=en',
+      sha256: null,
+      investigationStatus: null,
+      links: [
+        'nmid:a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
+        'url:https://login-micros0ft.example.net/oauth?session=812&lang=en',
+      ],
+      invalidReason: null,
+    });
+  });
+
+  it('indexes an invalid record with its reason', () => {
+    const idx = extractIndex(fixture('invalid-28-missing-and-bad-fields'));
+    expect(idx.invalidReason).toContain('NetworkMessageId: missing');
+    expect(idx.verdict).toBe('Phish');
+  });
+});
