@@ -46,6 +46,10 @@ describe('parseLeef', () => {
     expect(parseLeef('LEEF:1.0|V|P|1|E|a=1\tb=2').attributes).toEqual({ a: '1', b: '2' });
   });
 
+  it('reads a header with no attributes', () => {
+    expect(parseLeef('LEEF:2.0|V|P|1|E|x09|').attributes).toEqual({});
+  });
+
   it('rejects pairs without a key, unknown escapes and raw line breaks', () => {
     expect(() => parseLeef('LEEF:2.0|V|P|1|E|x09|novalue')).toThrow(FormatParseError);
     expect(() => parseLeef('LEEF:2.0|V|P|1|E|x09|a=\\q')).toThrow(FormatParseError);

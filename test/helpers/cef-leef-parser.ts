@@ -167,17 +167,6 @@ export function parseLeef(line: string): LeefEvent {
   const delimiter = version === '2.0' ? decodeLeefDelimiter(delimField ?? '') : '\t';
 
   const attributes: Record<string, string> = {};
-  if (rest === '') {
-    return {
-      version,
-      vendor: unescapeHeader(vendor ?? ''),
-      product: unescapeHeader(product ?? ''),
-      productVersion: unescapeHeader(productVersion ?? ''),
-      eventId: unescapeHeader(eventId ?? ''),
-      delimiter,
-      attributes,
-    };
-  }
   const escapes: Record<string, string> = { '\\': '\\', n: '\n', r: '\r', t: '\t', '=': '=' };
   escapes[delimiter] = delimiter;
   let key: string | null = null;
@@ -212,7 +201,7 @@ export function parseLeef(line: string): LeefEvent {
       text += c;
     }
   }
-  flush();
+  if (rest !== '') flush();
   return {
     version,
     vendor: unescapeHeader(vendor ?? ''),
