@@ -246,3 +246,26 @@ describe('publication', () => {
     expect([...owners.values()].some((s) => s.size > 1)).toBe(true);
   });
 });
+
+describe('record wire quirks served as they come', () => {
+  it('serves ClientIP with ports, null and empty; unknown RecordTypes; AIR Data as a JSON string and Actions as strings or objects; Policy as number or string', async () => {
+    const { emu, bearer } = await subscribed();
+    const id = emu.publishRecords({ tenant: emu.tenants[0]!, contentType: 'Audit.General', count: 3000 });
+    const records = (await api(emu, `audit/${id}`, { token: bearer })).json() as Rec[];
+    const ips = records.map((r) => r.ClientIP);
+    expect(ips).toContain(null);
+    expect(ips).toContain('');
+    expect(ips.some((ip) => typeof ip === 'string' && /(\d|\]):\d+$/.test(ip))).toBe(true);
+    const known = new Set([20, 25, 28, 41, 47, 64, 85, 86, 89]);
+    expect(records.some((r) => !known.has(r.RecordType as number))).toBe(true);
+    const air = records.filter((r) => r.RecordType === 64);
+    expect(air.length).toBeGreaterThan(0);
+    expect(air.every((r) => typeof r.Data === 'string')).toBe(true);
+    const actionKinds = new Set(
+      air.flatMap((r) => (Array.isArray(r.Actions) ? r.Actions.map((a) => typeof a) : [])),
+    );
+    expect([...actionKinds].sort()).toEqual(['object', 'string']);
+    const policyKinds = new Set(records.filter((r) => r.RecordType === 28).map((r) => typeof r.Policy));
+    expect(policyKinds.has('number') && policyKinds.has('string')).toBe(true);
+  });
+});

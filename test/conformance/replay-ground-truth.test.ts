@@ -189,3 +189,32 @@ describe('write-config', () => {
     expect(statSync(secretFile).mode & 0o777).toBe(0o600);
   });
 });
+
+describe('ground truth of losses', () => {
+  it('reports a blob that expired before anyone fetched it', async () => {
+    const gt = join(dir, 'truth.ndjson');
+    // One emulated hour per wall second; the blob has an hour left.
+    const emu = await emulator({ groundTruth: gt, speed: 3600, publishIntervalMs: 100 });
+    const id = emu.publishRecords({
+      tenant: emu.tenants[0]!,
+      contentType: 'Audit.General',
+      count: 2,
+      createdAt: new Date(emu.now() - 7 * 86_400_000 + 3_600_000),
+    });
+    const line = await eventually(() => readLines(gt).find((l) => l.kind === 'blob-expired-unfetched'), 8000);
+    expect(line).toMatchObject({ contentId: id, records: 2, tenantId: emu.tenants[0] });
+  });
+
+  it('reports blobs lost when a subscription is stopped and started again', async () => {
+    const gt = join(dir, 'truth.ndjson');
+    const emu = await emulator({ groundTruth: gt });
+    const bearer = await token(emu);
+    await startSubscription(emu, 'Audit.General', undefined, bearer);
+    const id = emu.publishRecords({ tenant: emu.tenants[0]!, contentType: 'Audit.General', count: 1 });
+    await api(emu, 'subscriptions/stop?contentType=Audit.General', { method: 'POST', token: bearer });
+    await new Promise((r) => setTimeout(r, 5));
+    await startSubscription(emu, 'Audit.General', undefined, bearer);
+    const line = await eventually(() => readLines(gt).find((l) => l.kind === 'blob-withdrawn'));
+    expect(line.contentId).toBe(id);
+  });
+});
