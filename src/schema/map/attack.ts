@@ -29,9 +29,10 @@ export function attackOf(e: NormalizedEvent): AttackRef | null {
   switch (e.kind) {
     case 'email':
     case 'investigation':
+      // Record 28 names no URLs, but its detection technologies say when a URL was the lure.
       return badFile
         ? ATTACK_TECHNIQUES.attachment
-        : e.urls.length > 0
+        : e.urls.length > 0 || e.threat?.detectionTechnologies.some((t) => /\burl\b/i.test(t))
           ? ATTACK_TECHNIQUES.link
           : ATTACK_TECHNIQUES.phishing;
     case 'url-click':

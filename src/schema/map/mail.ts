@@ -70,8 +70,20 @@ const VERDICT_SEVERITY: Readonly<Record<string, Severity>> = {
   bulk: 'low',
 };
 
-/** Verdicts that say "no threat"; such records are not alerts. */
-const CLEAN_VERDICTS = new Set(['none', 'notspam', 'clean', 'good', 'allowed']);
+/**
+ * Verdicts that are not alerts: "no threat", and spam/bulk, which filtering
+ * handles routinely (they are still events, with low severity).
+ */
+const NON_ALERT_VERDICTS = new Set([
+  'none',
+  'notspam',
+  'clean',
+  'good',
+  'allowed',
+  'spam',
+  'bulk',
+  'highconfspam',
+]);
 
 interface Decision {
   action: EventAction;
@@ -156,7 +168,7 @@ export function mapMail(base: NormalizedEvent, rec: MailRecord): NormalizedEvent
     action: d.action,
     outcome: d.outcome,
     disposition: d.disposition,
-    isAlert: verdict === null || !CLEAN_VERDICTS.has(verdict.toLowerCase()),
+    isAlert: verdict === null || !NON_ALERT_VERDICTS.has(verdict.toLowerCase().replace(/[\s_-]/g, '')),
     threat: {
       verdict,
       families: uniq(files.map((f) => f.malwareFamily)),
