@@ -42,7 +42,6 @@ CREATE TABLE records (
   content_type TEXT NOT NULL,
   content_id TEXT NOT NULL,
   stored_at TEXT NOT NULL,
-  raw TEXT NOT NULL,
   record_type INTEGER,
   creation_time TEXT,
   operation TEXT,
@@ -56,7 +55,9 @@ CREATE TABLE records (
   sha256 TEXT,
   investigation_status TEXT,
   links TEXT,
-  invalid_reason TEXT
+  invalid_reason TEXT,
+  -- Last, so that reading the index columns above never walks the (often overflowing) raw text.
+  raw TEXT NOT NULL
 );
 CREATE INDEX records_type_time ON records (record_type, creation_time);
 CREATE INDEX records_time ON records (creation_time);
@@ -64,7 +65,6 @@ CREATE INDEX records_verdict ON records (verdict) WHERE verdict IS NOT NULL;
 CREATE INDEX records_sender ON records (sender) WHERE sender IS NOT NULL;
 CREATE INDEX records_url ON records (url) WHERE url IS NOT NULL;
 CREATE INDEX records_sha256 ON records (sha256) WHERE sha256 IS NOT NULL;
-CREATE INDEX records_user ON records (user_id) WHERE user_id IS NOT NULL AND record_type IN (28, 41, 47, 64);
 
 CREATE TABLE dedupe (
   tenant_id TEXT NOT NULL,

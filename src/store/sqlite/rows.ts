@@ -1,4 +1,4 @@
-import type { BlobState, EventQuery, PendingBlob, RecordInput, StoredRecord } from '../types.js';
+import type { BlobRef, BlobState, EventQuery, PendingBlob, RecordInput, StoredRecord } from '../types.js';
 import { canonicalTime } from './time.js';
 
 /** A `records` row as SQLite returns it. */
@@ -38,10 +38,30 @@ export interface BlobRow {
   last_error: string | null;
 }
 
-export const INSERT_RECORD = `INSERT INTO records (seq, tenant_id, record_id, content_type, content_id, stored_at, raw,
-  record_type, creation_time, operation, workload, user_id, verdict, delivery_action, sender, recipients, url, sha256,
-  investigation_status, links, invalid_reason)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** The columns an insert into `records` fills, in the order recordRow() gives their values. */
+export const RECORD_INSERT_COLUMNS = [
+  'seq',
+  'tenant_id',
+  'record_id',
+  'content_type',
+  'content_id',
+  'stored_at',
+  'raw',
+  'record_type',
+  'creation_time',
+  'operation',
+  'workload',
+  'user_id',
+  'verdict',
+  'delivery_action',
+  'sender',
+  'recipients',
+  'url',
+  'sha256',
+  'investigation_status',
+  'links',
+  'invalid_reason',
+] as const;
 
 /** JSON text for a list column; NULL for the (common) empty list, so most rows carry nothing. */
 function listColumn(list: readonly string[] | undefined): string | null {
@@ -55,12 +75,24 @@ function parseList(text: string | null): string[] {
 }
 
 /**
- * The bind values of INSERT_RECORD after `seq, tenant, record id, content type, content id, stored at`.
+ * The values of RECORD_INSERT_COLUMNS for one record, appended to `into`.
  * `?? null` because the index comes from parsing attacker-shaped input: an absent field must bind as NULL, not fail.
  */
-export function recordColumns(record: RecordInput): unknown[] {
+export function pushRecordRow(
+  into: unknown[],
+  seq: number,
+  blob: BlobRef,
+  storedAt: string,
+  record: RecordInput,
+): void {
   const ix = record.index;
-  return [
+  into.push(
+    seq,
+    blob.tenantId,
+    record.id,
+    blob.contentType,
+    blob.contentId,
+    storedAt,
     record.raw,
     ix.recordType ?? null,
     canonicalTime(ix.creationTime),
@@ -76,7 +108,7 @@ export function recordColumns(record: RecordInput): unknown[] {
     ix.investigationStatus ?? null,
     listColumn(ix.links),
     ix.invalidReason ?? null,
-  ];
+  );
 }
 
 export function toStoredRecord(row: RecordRow): StoredRecord {
