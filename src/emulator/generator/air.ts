@@ -5,7 +5,7 @@
  * `Actions` is an array of JSON-encoded strings in some records (2019 sample)
  * and of objects in others (2023 fixture); `$id` reference ids throughout.
  */
-import type { GenContext, InvestigationState, MailMemory } from './context.js';
+import type { ClickMemory, GenContext, InvestigationState, MailMemory } from './context.js';
 import { dotnetTime, wireTime } from './context.js';
 import type { WireRecord } from './common.js';
 import { commonRecord } from './common.js';
@@ -55,21 +55,11 @@ export const AIR_ADMIN_ACTION: AirVariant = { recordType: 89, operation: 'AirAdm
 export function airRecord(ctx: GenContext, atMs: number, variant: AirVariant = AIR_AUTOMATED): WireRecord {
   const rng = ctx.rng;
   const open = ctx.investigations;
-  // Mostly advance an open investigation; bounded so the open set cannot grow without end.
-  // Status changes of one investigation stay in time order: one whose last change is later
-  // than this record (a call for an earlier window) is not advanced; a new one starts instead.
-  const candidate = open.length > 0 ? rng.pick(open) : undefined;
-  const advance =
-    candidate !== undefined && candidate.lastMs <= atMs && (open.length >= MAX_OPEN || rng.chance(0.7));
-  const inv = advance ? candidate : startInvestigation(ctx, atMs);
+  const inv = openInvestigationAt(ctx, atMs) ?? startInvestigation(ctx, atMs);
   inv.lastMs = atMs;
   const status = inv.statuses[inv.next] as string;
   inv.next++;
-  if (inv.next >= inv.statuses.length) {
-    const i = open.indexOf(inv);
-    open[i] = open[open.length - 1] as InvestigationState;
-    open.pop();
-  }
+  if (inv.next >= inv.statuses.length) close(open, inv);
   // A later call may cover an earlier window: never report a start after the record itself.
   const startMs = Math.min(inv.startMs, atMs - 60_000);
   const deepLink = rng.chance(0.85)
@@ -103,16 +93,41 @@ export function airRecord(ctx: GenContext, atMs: number, variant: AirVariant = A
   return rec;
 }
 
+/**
+ * Mostly advance an open investigation. Status changes of one investigation
+ * stay in time order, so only one whose last change is not later than this
+ * record qualifies. The open set is bounded: when it is full and none
+ * qualifies (a call for an earlier window), one is abandoned.
+ */
+function openInvestigationAt(ctx: GenContext, atMs: number): InvestigationState | undefined {
+  const rng = ctx.rng;
+  const open = ctx.investigations;
+  if (open.length === 0 || (open.length < MAX_OPEN && rng.chance(0.3))) return undefined;
+  for (let tries = 0; tries < 4; tries++) {
+    const candidate = rng.pick(open);
+    if (candidate.lastMs <= atMs) return candidate;
+  }
+  if (open.length >= MAX_OPEN) close(open, rng.pick(open));
+  return undefined;
+}
+
+function close(open: InvestigationState[], inv: InvestigationState): void {
+  const i = open.indexOf(inv);
+  open[i] = open[open.length - 1] as InvestigationState;
+  open.pop();
+}
+
 function startInvestigation(ctx: GenContext, atMs: number): InvestigationState {
   const rng = ctx.rng;
   const kind = rng.pick(KINDS);
   // The URN keeps only the first 24 characters of the kind, as observed (`urn:ZappedMalwareInvestigati:`).
   const id = `urn:${kind.slice(0, 24)}:${rng.hex(16)}`;
   const mails = linkedMails(ctx, kind, atMs);
-  const clicks =
-    kind === 'UrlInvestigation'
-      ? ctx.clicks.filter((c) => mails.some((m) => m.networkMessageId === c.sourceId)).slice(0, 3)
-      : [];
+  const clicks: ClickMemory[] = [];
+  if (kind === 'UrlInvestigation') {
+    const nmids = new Set(mails.map((m) => m.networkMessageId));
+    for (const c of ctx.clicks) if (nmids.has(c.sourceId) && clicks.push(c) >= 3) break;
+  }
   const inv: InvestigationState = {
     id,
     kind,
