@@ -175,4 +175,23 @@ describe('convertRecords', () => {
       Array.from({ length: count }, (_, i) => `subject ${i} 😀`),
     );
   });
+
+  it('splits NDJSON fed a few bytes at a time, with CRLF and characters cut between chunks', async () => {
+    const records = [mail(ID(1), 'é😀 one'), mail(ID(2), 'two 中文')];
+    const bytes = Buffer.from(records.map((r) => JSON.stringify(r)).join('\r\n') + '\r\n\r\n');
+    async function* chunks(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < bytes.length; i += 3) yield bytes.subarray(i, i + 3);
+    }
+    const out = new PassThrough();
+    let text = '';
+    out.setEncoding('utf8').on('data', (d: string) => (text += d));
+    const summary = await convertRecords({
+      input: chunks(),
+      format: getFormat('raw')!,
+      out,
+      report: () => {},
+    });
+    expect(summary).toEqual({ converted: 2, failed: 0, invalid: 0 });
+    expect(lines(text).map((l) => JSON.parse(l) as unknown)).toEqual(records);
+  });
 });

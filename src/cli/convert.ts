@@ -37,9 +37,12 @@ function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
 
-/** NDJSON: one record a line (CRLF tolerated, blank lines skipped), split on bytes so UTF-8 is never cut. */
+/**
+ * NDJSON: one record a line (CRLF tolerated, blank lines skipped), split on
+ * bytes so UTF-8 is never cut; a long line's chunks are joined once, at its end.
+ */
 async function* readLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<InputItem> {
-  let carry: Buffer = Buffer.alloc(0);
+  let pieces: Buffer[] = [];
   let lineNo = 0;
   const emit = (bytes: Buffer): InputItem | null => {
     lineNo++;
@@ -47,17 +50,19 @@ async function* readLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<InputIt
     return text.trim() === '' ? null : { ok: true, raw: text, where: `line ${lineNo}` };
   };
   for await (const chunk of chunks) {
-    let buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    let from = 0;
     let nl: number;
-    while ((nl = buf.indexOf(0x0a)) >= 0) {
-      const item = emit(buf.subarray(0, nl));
+    while ((nl = chunk.indexOf(0x0a, from)) >= 0) {
+      pieces.push(chunk.subarray(from, nl));
+      const item = emit(pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces));
+      pieces = [];
       if (item) yield item;
-      buf = buf.subarray(nl + 1);
+      from = nl + 1;
     }
-    carry = Buffer.from(buf);
+    if (from < chunk.length) pieces.push(chunk.subarray(from));
   }
-  if (carry.length > 0) {
-    const item = emit(carry);
+  if (pieces.length > 0) {
+    const item = emit(Buffer.concat(pieces));
     if (item) yield item;
   }
 }
