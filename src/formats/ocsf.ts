@@ -48,9 +48,11 @@ function actionOf(e: NormalizedEvent): [number, string] {
       return [2, 'Denied'];
     case 'delivered':
     case 'delivered-to-junk':
-    case 'clicked':
     case 'clicked-through-warning':
       return [1, 'Allowed'];
+    case 'clicked':
+      // A click record without URLClickAction does not say what Safe Links did.
+      return e.disposition === 'allowed' ? [1, 'Allowed'] : [0, 'Unknown'];
     default:
       return e.kind === 'file' && e.disposition === 'blocked' ? [2, 'Denied'] : [0, 'Unknown'];
   }
