@@ -186,6 +186,8 @@ function checkOne(formatId: string, input: FormatInput, line: string): void {
     case 'cef': {
       const parsed = parseCef(line);
       expect(parsed.deviceVendor).toBe('Microsoft');
+      expect(Number(parsed.severity)).toBeGreaterThanOrEqual(0);
+      expect(Number(parsed.severity)).toBeLessThanOrEqual(10);
       expect(parsed.name).toBe(
         truncate(replaceControls(eventTitle(input.event)).replace(/[\r\n\t]/g, ' '), 512),
       );
@@ -195,11 +197,14 @@ function checkOne(formatId: string, input: FormatInput, line: string): void {
     case 'leef': {
       const parsed = parseLeef(line);
       expect(parsed.delimiter).toBe('\t');
+      expect(Number(parsed.attributes.sev)).toBeGreaterThanOrEqual(1);
+      expect(Number(parsed.attributes.sev)).toBeLessThanOrEqual(10);
       expect(parsed.attributes).toEqual(meant(leefAttributes(input.event)));
       break;
     }
     case 'splunk': {
-      const parsed = JSON.parse(line) as { event: unknown; fields: Record<string, unknown> };
+      const parsed = JSON.parse(line) as { time?: unknown; event: unknown; fields: Record<string, unknown> };
+      if ('time' in parsed) expect(Number.isFinite(parsed.time)).toBe(true);
       if (input.record !== null && typeof input.record === 'object' && !Array.isArray(input.record)) {
         expect(parsed.event).toEqual(input.record);
       } else {
