@@ -14,6 +14,10 @@ export const ERROR_CODES = {
     summary: 'the API answered with something that is not the documented shape',
   },
   NETWORK: { retryable: true, summary: 'the connection failed or timed out' },
+  TLS_UNTRUSTED: {
+    retryable: false,
+    summary: 'the server certificate is not trusted (set endpoints.ca_file for a private CA)',
+  },
   AUTH_FAILED: { retryable: false, summary: 'the token request was rejected' },
   AUTH_DENIED: { retryable: false, summary: 'the API rejected the bearer token' },
   PERMISSION_DENIED: { retryable: false, summary: 'the app lacks the permission the call needs (AF10001)' },
@@ -242,6 +246,17 @@ const NETWORK_ERROR_CODES = new Set([
  */
 export function toConnectorError(err: unknown, operation: ApiOperation): ConnectorError {
   if (err instanceof ConnectorError) return err;
+  const tls = tlsErrorCode(err);
+  if (tls !== undefined) {
+    return new ConnectorError(
+      'TLS_UNTRUSTED',
+      `${operation} failed, ${ERROR_CODES.TLS_UNTRUSTED.summary} (${tls})`,
+      {
+        stage: operation === 'token' ? 'auth' : 'receiving',
+        cause: err,
+      },
+    );
+  }
   const code = errCode(err);
   if (code !== undefined && NETWORK_ERROR_CODES.has(code)) {
     return new ConnectorError('NETWORK', `${operation} failed, ${ERROR_CODES.NETWORK.summary} (${code})`, {
@@ -251,6 +266,19 @@ export function toConnectorError(err: unknown, operation: ApiOperation): Connect
   }
   const message = err instanceof Error ? err.message : String(err);
   return new ConnectorError('INTERNAL', `${operation} failed: ${clip(message)}`, { cause: err });
+}
+
+/** OpenSSL verification failures: retrying cannot help, the operator must fix trust. */
+const TLS_ERROR_PATTERN = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME_INVALID/;
+
+function tlsErrorCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 3 && typeof current === 'object' && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && TLS_ERROR_PATTERN.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function errCode(err: unknown): string | undefined {

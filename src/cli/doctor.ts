@@ -41,6 +41,8 @@ const FIXES: Partial<Record<ErrorCode, string>> = {
     'content_types may hold Audit.AzureActiveDirectory, Audit.Exchange, Audit.SharePoint, Audit.General, DLP.All',
   NETWORK:
     'check that the endpoint is reachable from this host (DNS, proxy, firewall) and, for a private CA, set endpoints.ca_file',
+  TLS_UNTRUSTED:
+    "the endpoint's certificate is not trusted: for a private CA set endpoints.ca_file to its PEM",
   API_THROTTLED:
     'the tenant is over its request quota; lower collector.request_budget_per_minute or try again later',
   API_UNAVAILABLE: 'the service is having trouble; try again later',
