@@ -74,7 +74,7 @@ export function airRecord(ctx: GenContext, atMs: number, variant: AirVariant = A
     userKey: 'AirInvestigation',
     userId: 'AirInvestigation',
     objectId: inv.id,
-    noClientIp: true,
+    system: true,
   });
   rec.InvestigationId = inv.id;
   rec.InvestigationName = inv.name;

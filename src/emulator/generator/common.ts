@@ -21,8 +21,12 @@ export interface CommonFields {
   resultStatus?: string;
   /** Omit to draw one of the ClientIP forms; pass null or a string to fix it. */
   clientIp?: string | null;
-  /** Defender records carry no ClientIP; set to leave the key out. */
-  noClientIp?: boolean;
+  /**
+   * System-generated records (Defender, AIR): no Scope or AppAccessContext,
+   * and ClientIP now and then missing although the schema calls it mandatory,
+   * so collectors prove they tolerate that.
+   */
+  system?: boolean;
 }
 
 const API_IDS = ['00000003-0000-0000-c000-000000000000', '00000002-0000-0ff1-ce00-000000000000'];
@@ -47,10 +51,10 @@ export function commonRecord(ctx: GenContext, atMs: number, f: CommonFields): Wi
   rec.UserType = f.userType;
   rec.Version = 1;
   rec.Workload = f.workload;
-  if (!f.noClientIp) rec.ClientIP = f.clientIp !== undefined ? f.clientIp : ctx.clientIp();
+  if (!f.system || rng.chance(0.9)) rec.ClientIP = f.clientIp !== undefined ? f.clientIp : ctx.clientIp();
   if (f.objectId !== undefined) rec.ObjectId = f.objectId;
   rec.UserId = f.userId;
-  if (!f.noClientIp) {
+  if (!f.system) {
     // Scope only ever says online vs on-premises (SharePoint is the only on-prem source).
     if (rng.chance(0.06)) rec.Scope = f.workload === 'SharePoint' && rng.chance(0.2) ? 1 : 0;
     if (rng.chance(0.08)) rec.AppAccessContext = appAccessContext(ctx, atMs);

@@ -29,7 +29,7 @@ export function fileRecord(ctx: GenContext, atMs: number): WireRecord {
     userKey: 'ThreatIntel',
     userId: modifiedBy,
     objectId: filePath,
-    noClientIp: true,
+    system: true,
   });
   rec.FileData = {
     DocumentId: documentId,

@@ -141,7 +141,7 @@ export function mailRecord(ctx: GenContext, atMs: number): WireRecord {
     userId: 'ThreatIntel',
     // Observed: a NetworkMessageId-like value with a suffix.
     objectId: `${mail.networkMessageId}${rng.hex(4)}`,
-    noClientIp: true,
+    system: true,
   });
   if (mail.files.length > 0) rec.AttachmentData = attachments(ctx, mail);
   rec.DetectionType = rng.chance(0.05) ? DETECTION_TYPE_INT[detectionType] : detectionType;

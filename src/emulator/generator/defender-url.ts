@@ -38,7 +38,8 @@ export function clickRecord(ctx: GenContext, atMs: number): WireRecord {
     userType: 4,
     userKey: 'ThreatIntel',
     userId: user,
-    noClientIp: true,
+    system: true,
+    clientIp: userIp,
   });
   rec.AppName = appName;
   if (rng.chance(0.85)) rec.AppVersion = appVersion;

@@ -105,7 +105,7 @@ export function attackSimRecord(ctx: GenContext, atMs: number): WireRecord {
     userType: 4,
     userKey: 'AttackSim',
     userId: ctx.upn(p),
-    noClientIp: rng.chance(0.5),
+    system: true,
   });
   rec.BatchId = rng.guid();
   rec.CampaignId = rng.guid();

@@ -174,6 +174,17 @@ describe('createRecordGenerator', () => {
     expect(ips.some((ip) => typeof ip === 'string' && /^\[[0-9a-f:]+\]:\d+$/.test(ip))).toBe(true);
   });
 
+  it('puts ClientIP on user records always and on system (Defender) records nearly always', () => {
+    const gen = createRecordGenerator({ seed: 15, tenantId: TENANT });
+    const recs = gen.records('Audit.General', 1500, FROM, TO);
+    const system = recs.filter((r) => DEFENDER.has(r.RecordType as number));
+    const user = recs.filter((r) => r.RecordType === 25 || r.RecordType === 20);
+    for (const r of user) expect(r).toHaveProperty('ClientIP');
+    const missing = system.filter((r) => !('ClientIP' in r)).length;
+    expect(missing).toBeGreaterThan(0);
+    expect(missing).toBeLessThan(system.length * 0.2);
+  });
+
   it('occasionally adds Scope and AppAccessContext', () => {
     const gen = createRecordGenerator({ seed: 12, tenantId: TENANT });
     const recs = gen.records('Audit.SharePoint', 2000, FROM, TO);
