@@ -174,9 +174,10 @@ describe('publication', () => {
     }
     expect(counts['Audit.General']).toBeGreaterThan(counts['Audit.Exchange']!);
     expect(counts['Audit.Exchange']).toBeGreaterThan(counts['DLP.All']!);
+    const now = emu.now();
     const old = await listAll(
       emu,
-      `subscriptions/content?contentType=Audit.General&startTime=${iso(emu.now() - 6.5 * DAY)}&endTime=${iso(emu.now() - 5.5 * DAY)}`,
+      `subscriptions/content?contentType=Audit.General&startTime=${iso(now - 6.5 * DAY)}&endTime=${iso(now - 5.5 * DAY)}`,
       bearer,
     );
     expect(old.items.length).toBeGreaterThan(0);

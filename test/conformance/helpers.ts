@@ -2,6 +2,9 @@
  * Shared plumbing for the conformance suite: start an emulator on port 0,
  * get tokens over real HTTP, call the API. Nothing here knows the collector.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 
@@ -146,3 +149,25 @@ export async function eventually<T>(
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * A self-signed RSA certificate made by the openssl CLI in `dir`, valid for
+ * 127.0.0.1 (so it can also serve TLS on loopback).
+ */
+export function makeCertificate(dir: string, name: string): { cert: string; key: string } {
+  const keyFile = join(dir, `${name}.key`);
+  const certFile = join(dir, `${name}.pem`);
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}`].concat([
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ]),
+    { stdio: 'ignore' },
+  );
+  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+}

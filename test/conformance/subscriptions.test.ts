@@ -3,14 +3,13 @@
  * cooldown, stop and the lost gap, admin disable, webhook validation and the
  * first-content delay.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { api, emulator, eventually, listAll, startSubscription, token } from './helpers.js';
+import { api, emulator, eventually, listAll, makeCertificate, startSubscription, token } from './helpers.js';
 
 describe('start, list, stop', () => {
   it('start answers 200 with contentType, status "enabled" and webhook null', async () => {
@@ -139,29 +138,7 @@ describe('webhook validation', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'atp-emu-hook-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'k.pem'),
-        '-out',
-        join(dir, 'c.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    cert = readFileSync(join(dir, 'c.pem'), 'utf8');
-    key = readFileSync(join(dir, 'k.pem'), 'utf8');
+    ({ cert, key } = makeCertificate(dir, 'hook'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   afterEach(async () => {

@@ -2,41 +2,19 @@
  * HTTPS: the same login and API served over TLS (`--tls-cert/--tls-key`),
  * for clients such as MSAL that refuse a plain-HTTP authority.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { emulator } from './helpers.js';
+import { emulator, makeCertificate } from './helpers.js';
 
 describe('HTTPS', () => {
   it('serves login and API over TLS with --tls-cert/--tls-key', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'atp-emu-tls-'));
     try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '2',
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-          '-keyout',
-          join(dir, 'k.pem'),
-          '-out',
-          join(dir, 'c.pem'),
-        ],
-        { stdio: 'ignore' },
-      );
-      const cert = readFileSync(join(dir, 'c.pem'));
-      const emu = await emulator({ tls: { cert, key: readFileSync(join(dir, 'k.pem')) } });
+      const { cert, key } = makeCertificate(dir, 'server');
+      const emu = await emulator({ tls: { cert, key } });
       expect(emu.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       const dispatcher = new Agent({ connect: { ca: cert } });
       const tokenRes = await undiciFetch(emu.tokenUrl(emu.tenants[0]!), {

@@ -3,13 +3,12 @@
  * a client secret (form or Basic) or a certificate assertion (RS256/x5t,
  * PS256/x5t#S256), and Entra-style OAuth errors.
  */
-import { execFileSync } from 'node:child_process';
 import { constants, createHash, createPrivateKey, randomUUID, sign, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulator, postForm } from './helpers.js';
+import { emulator, makeCertificate, postForm } from './helpers.js';
 
 let dir: string;
 let certPem: string;
@@ -17,36 +16,10 @@ let keyPem: string;
 let otherCertPem: string;
 let otherKeyPem: string;
 
-function makeCert(name: string): { cert: string; key: string } {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      join(dir, `${name}.key`),
-      '-out',
-      join(dir, `${name}.pem`),
-    ],
-    { stdio: 'ignore' },
-  );
-  return {
-    cert: readFileSync(join(dir, `${name}.pem`), 'utf8'),
-    key: readFileSync(join(dir, `${name}.key`), 'utf8'),
-  };
-}
-
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'atp-emu-cert-'));
-  ({ cert: certPem, key: keyPem } = makeCert('collector'));
-  ({ cert: otherCertPem, key: otherKeyPem } = makeCert('stranger'));
+  ({ cert: certPem, key: keyPem } = makeCertificate(dir, 'collector'));
+  ({ cert: otherCertPem, key: otherKeyPem } = makeCertificate(dir, 'stranger'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
