@@ -69,7 +69,10 @@ export interface CommitResult {
 }
 
 export interface StoredRecord {
-  /** Monotonically increasing position in the store; sinks tail from it. */
+  /**
+   * Monotonically increasing position in the store; sinks tail from it. Never reused (not even after
+   * retention deleted the newest records); not contiguous: there can be gaps.
+   */
   offset: number;
   tenantId: string;
   contentType: string;
@@ -84,7 +87,11 @@ export interface StoredRecord {
 export interface EventQuery {
   /** Record types to include; empty or absent = all. */
   recordTypes?: number[];
-  /** Extra predicate on top of recordTypes, a named report filter. */
+  /**
+   * Extra predicate on top of recordTypes, a named report filter (see EVENT_KINDS in src/store/sqlite/rows.ts):
+   * malware = mails (28) whose Verdict mentions malware, plus every file detection (47); phish = mails (28) whose
+   * Verdict mentions phish (Phish, HighConfPhish, ...); url-click = 41; file = 47; investigation = 64; all = no filter.
+   */
   kind?: 'malware' | 'phish' | 'url-click' | 'file' | 'investigation' | 'all';
   /** Only records whose creationTime is at or after this ISO instant. */
   since?: string;
@@ -147,6 +154,7 @@ export interface Store {
   setLastError(tenantId: string, contentType: string, error: string | null, at: string): Promise<void>;
   status(): Promise<ContentTypeStatus[]>;
 
+  /** Matching records, newest creationTime first (then newest offset), at most `limit` (all when absent). */
   queryEvents(query: EventQuery): Promise<StoredRecord[]>;
   /** Other records of the same tenant sharing a link key with the given record (see IndexedFields.links). */
   related(tenantId: string, recordId: string, limit?: number): Promise<StoredRecord[]>;
@@ -155,7 +163,11 @@ export interface Store {
   getSinkOffset(sink: string): Promise<number>;
   setSinkOffset(sink: string, offset: number): Promise<void>;
 
-  /** Deletes records stored before `olderThan`; dedupe keys are kept at least 8 days whatever the retention. */
+  /**
+   * Deletes records stored (storedAt, not creationTime: a late blob's old records must still reach the sinks)
+   * more than `retentionDays` before `now`; dedupe keys are kept max(retentionDays, 8) days, and delivered blobs
+   * leave the ledger a day after they expire. Returns how many records and dedupe keys were deleted.
+   */
   enforceRetention(now: string, retentionDays: number): Promise<{ records: number; ids: number }>;
   close(): Promise<void>;
 }
