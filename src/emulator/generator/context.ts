@@ -98,12 +98,14 @@ export class GenContext {
 
   /** A realistic, sometimes hostile URL on an attacker domain. */
   url(domain: string = this.rng.pick(ATTACKER_DOMAINS)): string {
-    const rng = this.rng;
-    return rng
-      .pick(URL_TEMPLATES)
-      .replace('{d}', domain)
-      .replace('{r}', rng.hex(6))
-      .replace('{u}', encodeURIComponent(this.upn()));
+    let out = '';
+    for (const part of this.rng.pick(URL_PARTS)) {
+      if (part === '{d}') out += domain;
+      else if (part === '{r}') out += this.rng.hex(6);
+      else if (part === '{u}') out += encodeURIComponent(this.upn());
+      else out += part;
+    }
+    return out;
   }
 
   /** A public-looking IPv4 address (attackers, partners, users on the road). */
@@ -136,6 +138,11 @@ export class GenContext {
     return '<null>';
   }
 }
+
+/** URL templates split around their placeholders once, so building a URL is plain concatenation. */
+const URL_PARTS: readonly (readonly string[])[] = URL_TEMPLATES.map((t) =>
+  t.split(/(\{[dru]\})/).filter((p) => p !== ''),
+);
 
 const IPV4_PREFIXES: readonly string[] = [
   '185.220',
