@@ -2,7 +2,6 @@
  * The API client against the real emulator over loopback: tokens (secret and
  * certificate), subscriptions, pagination, blobs, faults, throttling, 401.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,8 @@ import { loadConfig, Secret, type TenantConfig } from '../config/index.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.js';
 import { createApiClient, type ApiClientDeps, type DiagnosableApiClient } from './client.js';
 import { ConnectorError } from './errors.js';
+import { failure } from './testing/expect-failure.js';
+import { makeTestPki } from './testing/pki.js';
 
 const silent = pino({ level: 'silent' });
 const FAST_RETRY = { maxAttempts: 5, baseDelayMs: 5, maxDelayMs: 200 };
@@ -56,15 +57,6 @@ function tenantFor(emu: Emulator, overrides: Partial<TenantConfig> = {}): Tenant
     publisherId: emu.publisherId,
     ...overrides,
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConnectorError);
-  return err as ConnectorError;
 }
 
 function client(tenant: TenantConfig, deps: Partial<ApiClientDeps> = {}): DiagnosableApiClient {
@@ -150,67 +142,7 @@ describe('API client against the emulator', () => {
   });
 
   it('authenticates with a certificate over https, trusting the CA from ca_file', async () => {
-    const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-    openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=atp-siem test CA',
-    ]);
-    openssl([
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'server.key',
-      '-out',
-      'server.csr',
-      '-subj',
-      '/CN=127.0.0.1',
-    ]);
-    await writeFile(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-    openssl([
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'server.pem',
-      '-days',
-      '2',
-      '-extfile',
-      'san.ext',
-    ]);
-    openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'client.key',
-      '-out',
-      'client.pem',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=atp-siem client',
-    ]);
+    makeTestPki(dir);
     const clientCert = await readFile(path.join(dir, 'client.pem'), 'utf8');
     const emu = await emulator({
       tls: {

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Secret } from '../config/secret.js';
 import { createApiClient, type DiagnosableApiClient } from './client.js';
-import { ConnectorError } from './errors.js';
+import { failure } from './testing/expect-failure.js';
 import { FakeClock } from './testing/fake-clock.js';
 import {
   CLIENT_SECRET,
@@ -32,15 +32,6 @@ async function collect<T>(gen: AsyncGenerator<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of gen) out.push(x);
   return out;
-}
-
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConnectorError);
-  return err as ConnectorError;
 }
 
 describe('createApiClient over loopback HTTP', () => {

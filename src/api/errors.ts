@@ -246,7 +246,7 @@ const NETWORK_ERROR_CODES = new Set([
  */
 export function toConnectorError(err: unknown, operation: ApiOperation): ConnectorError {
   if (err instanceof ConnectorError) return err;
-  const tls = tlsErrorCode(err);
+  const tls = findCode(err, (c) => TLS_ERROR_PATTERN.test(c));
   if (tls !== undefined) {
     return new ConnectorError(
       'TLS_UNTRUSTED',
@@ -257,8 +257,8 @@ export function toConnectorError(err: unknown, operation: ApiOperation): Connect
       },
     );
   }
-  const code = errCode(err);
-  if (code !== undefined && NETWORK_ERROR_CODES.has(code)) {
+  const code = findCode(err, (c) => NETWORK_ERROR_CODES.has(c));
+  if (code !== undefined) {
     return new ConnectorError('NETWORK', `${operation} failed, ${ERROR_CODES.NETWORK.summary} (${code})`, {
       stage: operation === 'token' ? 'auth' : 'receiving',
       cause: err,
@@ -271,22 +271,12 @@ export function toConnectorError(err: unknown, operation: ApiOperation): Connect
 /** OpenSSL verification failures: retrying cannot help, the operator must fix trust. */
 const TLS_ERROR_PATTERN = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME_INVALID/;
 
-function tlsErrorCode(err: unknown): string | undefined {
+/** The first `code` along the cause chain (undici wraps the socket error one or two deep) that `accept` takes. */
+function findCode(err: unknown, accept: (code: string) => boolean): string | undefined {
   let current: unknown = err;
-  for (let depth = 0; depth < 3 && typeof current === 'object' && current !== null; depth++) {
+  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && TLS_ERROR_PATTERN.test(code)) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function errCode(err: unknown): string | undefined {
-  let current: unknown = err;
-  // undici wraps the socket error: look one or two causes deep.
-  for (let depth = 0; depth < 3 && typeof current === 'object' && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return code;
+    if (typeof code === 'string' && accept(code)) return code;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { selfSigned } from '../api/testing/pki.js';
 import { ConfigError, CONTENT_TYPES, loadConfig } from './index.js';
 
 const TENANT = '5b0e2a43-6f1c-4c3e-9d27-2d7c5a0e9a11';
@@ -238,23 +238,8 @@ tenants:
   });
 
   it('loads a certificate credential with its thumbprints, and rejects a key that does not match', async () => {
-    const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-    openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'key.pem',
-      '-out',
-      'cert.pem',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=atp-siem-test',
-    ]);
-    openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'other.pem']);
+    selfSigned(dir, 'cert.pem', 'key.pem', '/CN=atp-siem-test');
+    selfSigned(dir, 'other-cert.pem', 'other.pem', '/CN=another');
     const text = minimal().replace(
       'client_secret: { env: O365_SECRET }',
       'certificate: { cert_file: cert.pem, key_file: key.pem }',
@@ -277,22 +262,7 @@ tenants:
   });
 
   it('reads an extra CA file for https endpoints', async () => {
-    const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-    openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=test-ca',
-    ]);
+    selfSigned(dir, 'ca.pem', 'ca.key', '/CN=test-ca');
     const text = minimal(
       `    endpoints:\n      login: https://127.0.0.1:4443\n      api: https://127.0.0.1:4443\n      ca_file: ca.pem\n`,
     );
