@@ -48,6 +48,35 @@ function unknownFields(record: Record<string, unknown>, key: RecordSchemaKey): R
   return out;
 }
 
+/** True when the record has this key, compared ignoring case. */
+function hasKey(record: Record<string, unknown>, name: string): boolean {
+  const lower = name.toLowerCase();
+  return Object.keys(record).some((k) => k.toLowerCase() === lower);
+}
+
+/** `RecordType` (any key case, number or numeric string), or null. */
+function readRecordType(record: Record<string, unknown>): number | null {
+  const key = Object.keys(record).find((k) => k.toLowerCase() === 'recordtype');
+  const v = key === undefined ? undefined : record[key];
+  const n = typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v;
+  return typeof n === 'number' && Number.isInteger(n) ? n : null;
+}
+
+/**
+ * Validates with the strict schema and maps from its output; only an invalid
+ * record is parsed a second time, leniently, so valid records cost one parse.
+ * Both schemas come from the same builder and share one output type.
+ */
+function parseRecord<T extends z.ZodType>(
+  strict: T,
+  lenient: T,
+  record: unknown,
+): { data: z.output<T>; reason: string | null } {
+  const r = strict.safeParse(record);
+  if (r.success) return { data: r.data, reason: null };
+  return { data: lenient.parse(record), reason: describeIssues(r.error.issues) };
+}
+
 /**
  * Normalizes one audit record.
  *
@@ -61,30 +90,44 @@ export function normalize(record: unknown): { event: NormalizedEvent; invalidRea
     const invalidReason = `record is not a JSON object (got ${what})`;
     return { event: { ...baseEvent(null, {}), invalidReason }, invalidReason };
   }
-  const common = LENIENT.common.parse(record);
-  let key = schemaKeyFor(common.RecordType);
+  const rt = readRecordType(record);
+  let key = schemaKeyFor(rt);
   // 86/89 are presumed to share the AIR shape (spec §9.1, INF); without an InvestigationId they are generic.
-  if (key === 'investigation' && common.RecordType !== 64 && !('InvestigationId' in common)) key = 'common';
-  const strict = STRICT[key].safeParse(record);
-  const invalidReason = strict.success ? null : describeIssues(strict.error.issues);
-  const base = baseEvent(common, unknownFields(record, key));
+  if (key === 'investigation' && rt !== 64 && !hasKey(record, 'InvestigationId')) key = 'common';
+  const raw = unknownFields(record, key);
   let event: NormalizedEvent;
+  let invalidReason: string | null;
   switch (key) {
-    case 'mail':
-      event = mapMail(base, LENIENT.mail.parse(record));
+    case 'mail': {
+      const r = parseRecord(STRICT.mail, LENIENT.mail, record);
+      event = mapMail(baseEvent(r.data, raw), r.data);
+      invalidReason = r.reason;
       break;
-    case 'urlClick':
-      event = mapUrlClick(base, LENIENT.urlClick.parse(record));
+    }
+    case 'urlClick': {
+      const r = parseRecord(STRICT.urlClick, LENIENT.urlClick, record);
+      event = mapUrlClick(baseEvent(r.data, raw), r.data);
+      invalidReason = r.reason;
       break;
-    case 'file':
-      event = mapFile(base, LENIENT.file.parse(record));
+    }
+    case 'file': {
+      const r = parseRecord(STRICT.file, LENIENT.file, record);
+      event = mapFile(baseEvent(r.data, raw), r.data);
+      invalidReason = r.reason;
       break;
-    case 'investigation':
-      event = mapInvestigation(base, LENIENT.investigation.parse(record));
+    }
+    case 'investigation': {
+      const r = parseRecord(STRICT.investigation, LENIENT.investigation, record);
+      event = mapInvestigation(baseEvent(r.data, raw), r.data);
+      invalidReason = r.reason;
       break;
-    case 'common':
-      event = base;
+    }
+    case 'common': {
+      const r = parseRecord(STRICT.common, LENIENT.common, record);
+      event = baseEvent(r.data, raw);
+      invalidReason = r.reason;
       break;
+    }
   }
   return { event: { ...event, attack: attackOf(event), invalidReason }, invalidReason };
 }

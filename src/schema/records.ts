@@ -26,7 +26,7 @@ import {
   USER_TYPES,
 } from './enums.js';
 import {
-  canonicalKeys,
+  keyCanonicalizer,
   clientIp,
   enumField,
   isRecord,
@@ -63,11 +63,10 @@ function build(lenient: boolean) {
   const opt = <T extends z.ZodType>(s: T) =>
     (lenient ? s.nullish().catch(undefined) : s.nullish()) as unknown as z.ZodOptional<z.ZodNullable<T>>;
   /** A loose object whose keys are matched to the shape's spelling ignoring case. */
-  const obj = <S extends z.ZodRawShape>(shape: S, aliases: Record<string, string> = {}) =>
-    z.preprocess(
-      (v) => (isRecord(v) ? canonicalKeys(v, Object.keys(shape), aliases) : v),
-      z.looseObject(shape),
-    );
+  const obj = <S extends z.ZodRawShape>(shape: S, aliases: Record<string, string> = {}) => {
+    const canonical = keyCanonicalizer(Object.keys(shape), aliases);
+    return z.preprocess((v) => (isRecord(v) ? canonical(v) : v), z.looseObject(shape));
+  };
   /** A list whose bad items are dropped in lenient mode. */
   const list = <T extends z.ZodType>(item: T) =>
     lenient

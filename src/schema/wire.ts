@@ -159,7 +159,7 @@ export function toClientIp(value: unknown): { ip: string | null; port: number | 
 export const clientIp = z.unknown().transform((v, ctx) => {
   const parsed = toClientIp(v);
   if (parsed !== null && parsed.ip === null) {
-    ctx.addIssue({ code: 'custom', message: `not an IP address: ${JSON.stringify(String(v).slice(0, 60))}` });
+    ctx.addIssue({ code: 'custom', message: `not an IP address: ${JSON.stringify((typeof v === 'string' ? v : (JSON.stringify(v) ?? typeof v)).slice(0, 60))}` });
     return z.NEVER;
   }
   return parsed;
@@ -245,7 +245,8 @@ export function resolveRefs(value: unknown): unknown {
     if (!isRecord(v)) return v;
     const keys = Object.keys(v);
     if (keys.length === 1 && keys[0] === '$ref') {
-      const target = byId.get(String(v['$ref']));
+      const ref = v['$ref'];
+      const target = byId.get(typeof ref === 'string' || typeof ref === 'number' ? String(ref) : '');
       return target === undefined || ancestors.has(target) ? null : copy(target, ancestors);
     }
     if (ancestors.has(v)) return null;
@@ -262,26 +263,44 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Renames keys to their canonical spelling when they match it ignoring case
- * (`UrlClickAction` → `URLClickAction`, `URL` → `Url`, `ClientIp` → `ClientIP`),
- * plus explicit aliases. Other keys are kept as they are.
+ * Returns a function renaming keys to their canonical spelling when they match
+ * it ignoring case (`UrlClickAction` → `URLClickAction`, `URL` → `Url`,
+ * `ClientIp` → `ClientIP`), plus explicit aliases. Other keys are kept as they
+ * are; the canonical spelling wins when both are present. The lookup table is
+ * built once, not per record.
  */
+export function keyCanonicalizer(
+  canonical: readonly string[],
+  aliases: Readonly<Record<string, string>> = {},
+): (obj: Record<string, unknown>) => Record<string, unknown> {
+  const byFolded = new Map<string, string>();
+  for (const name of canonical) byFolded.set(name.toLowerCase(), name);
+  for (const [alias, name] of Object.entries(aliases)) byFolded.set(alias.toLowerCase(), name);
+  return (obj) => {
+    let renamed = false;
+    for (const k of Object.keys(obj)) {
+      const name = byFolded.get(k.toLowerCase());
+      if (name !== undefined && name !== k) renamed = true;
+    }
+    // Most records are already canonical: return them untouched.
+    if (!renamed) return obj;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(obj)) {
+      const name = byFolded.get(k.toLowerCase()) ?? k;
+      if (name !== k && Object.hasOwn(obj, name)) out[k] = v;
+      else out[name] = v;
+    }
+    return out;
+  };
+}
+
+/** One-off form of `keyCanonicalizer`. */
 export function canonicalKeys(
   obj: Record<string, unknown>,
   canonical: readonly string[],
   aliases: Readonly<Record<string, string>> = {},
 ): Record<string, unknown> {
-  const byFolded = new Map<string, string>();
-  for (const name of canonical) byFolded.set(name.toLowerCase(), name);
-  for (const [alias, name] of Object.entries(aliases)) byFolded.set(alias.toLowerCase(), name);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) {
-    const name = byFolded.get(k.toLowerCase()) ?? k;
-    // The canonical spelling wins when both are present.
-    if (name !== k && Object.hasOwn(obj, name)) out[k] = v;
-    else out[name] = v;
-  }
-  return out;
+  return keyCanonicalizer(canonical, aliases)(obj);
 }
 
 /** Trimmed non-empty string, or null. */
