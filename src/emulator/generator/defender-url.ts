@@ -2,7 +2,8 @@
  * Record 41, ThreatIntelligenceUrl / TIUrlClickData (§9.3): a Safe Links click.
  * Quirks: the click action's key is `URLClickAction` (docs) or `UrlClickAction`
  * (Defender raw data), its value usually the int enum but sometimes a string
- * or missing; the URL key is `Url` (sample) or `URL` (docs).
+ * or missing (rarely replaced by the 2018 booleans Blocked/ClickedThrough);
+ * the URL key is `Url` (sample) or `URL` (docs).
  */
 import type { ClickMemory, GenContext, MailMemory } from './context.js';
 import { wireTime } from './context.js';
@@ -48,6 +49,11 @@ export function clickRecord(ctx: GenContext, atMs: number): WireRecord {
     const code = actionRoll < 10 ? rng.int(2) : rng.between(2, 5);
     const value = actionRoll < 88 ? code : rng.chance(0.5) ? String(code) : CLICK_ACTION_NAMES[code];
     rec[rng.chance(0.5) ? 'UrlClickAction' : 'URLClickAction'] = value;
+  } else if (actionRoll >= 2) {
+    // The 2018 schema had two booleans instead of the enum.
+    const blocked = rng.chance(0.7);
+    rec.Blocked = blocked;
+    rec.ClickedThrough = blocked && rng.chance(0.3);
   }
   rec.SourceId = sourceId;
   rec.TimeOfClick = wireTime(clickMs);

@@ -163,6 +163,9 @@ describe('record 41 (TIUrlClickData)', () => {
     const clicks = ofType(41);
     const actions = clicks.map((r) => r.UrlClickAction ?? r.URLClickAction);
     expect(actions).toContain(undefined);
+    expect(clicks.some((r) => typeof r.Blocked === 'boolean' && typeof r.ClickedThrough === 'boolean')).toBe(
+      true,
+    );
     expect(actions.some((a) => typeof a === 'string')).toBe(true);
     const ints = new Set(actions.filter((a) => typeof a === 'number'));
     for (const v of [0, 1, 2, 3, 4, 5]) expect(ints).toContain(v);

@@ -6,6 +6,20 @@
  * Independence: imports nothing from src/api, src/sources, src/store or
  * src/schema, so the emulator cannot share a misreading of the spec with the
  * client it tests.
+ *
+ * Layout: prng.ts (seeded draws), pools.ts (names, domains, subjects, files),
+ * context.ts (state that links records: earlier mails, clicks, open
+ * investigations), common.ts (§8 common schema), one file per Defender record
+ * (defender-mail 28, defender-url 41, defender-file 47, air 64/86/89),
+ * general-other.ts (Teams, Power BI, AttackSim, unknown types), workloads.ts
+ * (Exchange, SharePoint, Entra ID, DLP), record-types.ts (content-type table
+ * and per-content-type mix).
+ *
+ * Not modelled: record types other than those in MODELLED_RECORD_TYPES get a
+ * generic record; no `$ref` outside AIR file entities; AIR statuses of one
+ * investigation can be abandoned when a later call covers an earlier window;
+ * records do not carry `ClientIp` (the 2018 spelling) or the localised enum
+ * names; the per-record-type content-type mapping is inferred, not documented.
  */
 import type { WireRecord } from './common.js';
 import { GenContext } from './context.js';
