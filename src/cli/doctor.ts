@@ -159,15 +159,18 @@ export function formatResult(r: CheckResult): string {
   return r.fix && r.status !== 'OK' ? `${head}\n     fix: ${r.fix}` : head;
 }
 
-async function runDoctor(options: {
-  config: string;
-  tenant?: string;
-  verbose?: boolean;
-}): Promise<CheckResult[]> {
+/**
+ * Runs every check, printing each result as it comes; returns them all.
+ * @example const results = await runDoctor({ config: 'atp-siem.yaml' });
+ */
+export async function runDoctor(
+  options: { config: string; tenant?: string; verbose?: boolean },
+  write: (text: string) => void = (text) => process.stdout.write(text),
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const print = (r: CheckResult) => {
     results.push(r);
-    process.stdout.write(`${formatResult(r)}\n`);
+    write(`${formatResult(r)}\n`);
   };
   let config: Config;
   try {
