@@ -5,7 +5,7 @@
  * `Actions` is an array of JSON-encoded strings in some records (2019 sample)
  * and of objects in others (2023 fixture); `$id` reference ids throughout.
  */
-import type { ClickMemory, GenContext, InvestigationState, MailMemory } from './context.js';
+import type { GenContext, InvestigationState, MailMemory } from './context.js';
 import { dotnetTime, wireTime } from './context.js';
 import type { WireRecord } from './common.js';
 import { commonRecord } from './common.js';
@@ -123,11 +123,7 @@ function startInvestigation(ctx: GenContext, atMs: number): InvestigationState {
   // The URN keeps only the first 24 characters of the kind, as observed (`urn:ZappedMalwareInvestigati:`).
   const id = `urn:${kind.slice(0, 24)}:${rng.hex(16)}`;
   const mails = linkedMails(ctx, kind, atMs);
-  const clicks: ClickMemory[] = [];
-  if (kind === 'UrlInvestigation') {
-    const nmids = new Set(mails.map((m) => m.networkMessageId));
-    for (const c of ctx.clicks) if (nmids.has(c.sourceId) && clicks.push(c) >= 3) break;
-  }
+  const clicks = kind === 'UrlInvestigation' ? mails.flatMap((m) => m.clicks).slice(0, 3) : [];
   const inv: InvestigationState = {
     id,
     kind,

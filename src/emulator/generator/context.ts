@@ -20,6 +20,8 @@ export interface MailMemory {
   files: { name: string; sha256: string; malwareFamily: string }[];
   threat: 'Phish' | 'Malware' | 'Spam' | 'HighConfPhish';
   atMs: number;
+  /** The first few Safe Links clicks on this mail's URLs (record 41), for investigations. */
+  clicks: ClickMemory[];
 }
 
 /** A Safe Links click (record 41) investigations may point to. */
@@ -64,7 +66,6 @@ export class GenContext {
   /** Other fictional companies, i.e. partners that mail this tenant. */
   readonly partners: readonly Organisation[];
   readonly mails: MailMemory[] = [];
-  readonly clicks: ClickMemory[] = [];
   readonly investigations: InvestigationState[] = [];
 
   constructor(seed: number, tenantId: string) {

@@ -236,6 +236,7 @@ export function newMail(ctx: GenContext, atMs: number): MailMemory {
     files,
     threat,
     atMs: atMs - rng.int(600) * 1000,
+    clicks: [],
   };
 }
 

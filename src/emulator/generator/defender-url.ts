@@ -61,7 +61,7 @@ export function clickRecord(ctx: GenContext, atMs: number): WireRecord {
   rec.UserIp = userIp;
   rec.EventDeepLink = `https://security.microsoft.com/?hash=/threatexplorer?dltarget=Explorer&dlstorage=Url&viewid=Phish&query-NetworkMessageId=${sourceId}`;
   const click: ClickMemory = { url, user, userIp, sourceId, atMs: clickMs };
-  ctx.remember(ctx.clicks, click);
+  if (mail && mail.clicks.length < 3) mail.clicks.push(click);
   return rec;
 }
 
