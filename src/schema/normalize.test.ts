@@ -29,6 +29,13 @@ describe('normalize', () => {
   });
 
   describe('record 28', () => {
+    it('reads DetectionType as the 2018 integers 0, 1 and 2', () => {
+      const base = fixture('mail-28-malware-blocked');
+      expect(normalize({ ...base, DetectionType: 0 }).event.action).toBe('blocked');
+      expect(normalize({ ...base, DetectionType: 1 }).event.action).toBe('detected');
+      expect(normalize({ ...base, DetectionType: 2 }).event.action).toBe('remediated');
+    });
+
     it('maps a blocked malware mail: failed delivery into quarantine, real recipient, hex hashes', () => {
       const e = eventOf('mail-28-malware-blocked');
       expect([e.kind, e.action, e.outcome, e.disposition, e.isAlert]).toEqual([
@@ -92,6 +99,14 @@ describe('normalize', () => {
       const absent = eventOf('click-41-no-click-action');
       expect(absent.urlClick?.clickAction).toBeNull();
       expect([absent.action, absent.outcome, absent.isAlert]).toEqual(['clicked', 'unknown', false]);
+    });
+
+    it('reads the 2018 Blocked/ClickedThrough booleans when URLClickAction is absent', () => {
+      const base = fixture('click-41-no-click-action');
+      const through = normalize({ ...base, Blocked: true, ClickedThrough: true }).event;
+      expect([through.action, through.urlClick?.clickAction?.id]).toEqual(['clicked-through-warning', 4]);
+      expect(normalize({ ...base, Blocked: true, ClickedThrough: false }).event.action).toBe('click-blocked');
+      expect(normalize({ ...base, Blocked: false }).event.disposition).toBe('allowed');
     });
 
     it('reads the URL under Url or URL', () => {

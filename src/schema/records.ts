@@ -155,6 +155,9 @@ function build(lenient: boolean) {
     AppVersion: opt(str),
     // Doc `URLClickAction`, Defender `UrlClickAction`, any case; absent in one sample.
     URLClickAction: opt(enumField(URL_CLICK_ACTIONS, 'URLClickAction')),
+    // The 2018 doc revision used two booleans instead of the enum.
+    Blocked: opt(z.boolean()),
+    ClickedThrough: opt(z.boolean()),
     SourceId: opt(str),
     TimeOfClick: opt(utcTime),
     Url: req(str.min(1)),

@@ -159,7 +159,10 @@ export function toClientIp(value: unknown): { ip: string | null; port: number | 
 export const clientIp = z.unknown().transform((v, ctx) => {
   const parsed = toClientIp(v);
   if (parsed !== null && parsed.ip === null) {
-    ctx.addIssue({ code: 'custom', message: `not an IP address: ${JSON.stringify((typeof v === 'string' ? v : (JSON.stringify(v) ?? typeof v)).slice(0, 60))}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `not an IP address: ${JSON.stringify((typeof v === 'string' ? v : (JSON.stringify(v) ?? typeof v)).slice(0, 60))}`,
+    });
     return z.NEVER;
   }
   return parsed;

@@ -2,7 +2,15 @@
  * Record type 41 (ThreatIntelligenceUrl, `TIUrlClickData`): a user clicked a
  * Safe Links-wrapped URL; `URLClickAction` says what Safe Links did.
  */
-import type { Disposition, EventAction, EventOutcome, NormalizedEvent, Severity } from '../event.js';
+import type {
+  Disposition,
+  EnumValue,
+  EventAction,
+  EventOutcome,
+  NormalizedEvent,
+  Severity,
+} from '../event.js';
+import { URL_CLICK_ACTIONS } from '../enums.js';
 import { buildLinks, isGuid } from '../links.js';
 import type { UrlClickRecord } from '../records.js';
 import { text } from '../wire.js';
@@ -76,8 +84,19 @@ const UNKNOWN_CLICK: ClickDecision = {
   severity: 'informational',
 };
 
+/** The click action of the 2018 shape: `Blocked` and `ClickedThrough` booleans. */
+function fromBooleans(
+  blocked: boolean | null | undefined,
+  through: boolean | null | undefined,
+): EnumValue | null {
+  if (through === true) return { id: 4, name: URL_CLICK_ACTIONS[4] ?? 'BlockPageOverride' };
+  if (blocked === true) return { id: 2, name: URL_CLICK_ACTIONS[2] ?? 'Blockpage' };
+  if (blocked === false) return { id: 1, name: URL_CLICK_ACTIONS[1] ?? 'Allowed' };
+  return null;
+}
+
 export function mapUrlClick(base: NormalizedEvent, rec: UrlClickRecord): NormalizedEvent {
-  const clickAction = rec.URLClickAction ?? null;
+  const clickAction = rec.URLClickAction ?? fromBooleans(rec.Blocked, rec.ClickedThrough);
   const d =
     (clickAction?.id !== null && clickAction?.id !== undefined && BY_CLICK_ACTION[clickAction.id]) ||
     UNKNOWN_CLICK;
