@@ -12,7 +12,7 @@ import { access, constants, stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { JsonArraySplitter, recordsBeforeError } from '../api/json-array-splitter.js';
-import type { Format } from '../formats/index.js';
+import type { Format, FormatInput } from '../formats/index.js';
 import { formatIds, getFormat, toFormatInput } from '../formats/index.js';
 import { compactJson } from '../formats/splunk.js';
 
@@ -161,7 +161,17 @@ export async function convertRecords(options: {
       report(`${item.where}: ${item.reason}`);
       continue;
     }
-    const input = toFormatInput(item.raw);
+    let input: FormatInput;
+    try {
+      input = toFormatInput(item.raw);
+    } catch (err) {
+      // normalize() is meant never to throw; if a record proves otherwise, lose only that record.
+      summary.failed++;
+      report(
+        `${item.where}: skipped, could not read the record: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      continue;
+    }
     const rejected = rejectReason(input.record, item.raw, input.event.invalidReason);
     if (rejected !== null) {
       summary.failed++;

@@ -57,6 +57,10 @@ const anyValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => (
     fc.constant(null),
     fc.array(tie('value'), { maxLength: 4 }),
     fc.dictionary(hostileString, tie('value'), { maxKeys: 4 }),
+    // Keys that trip naive String()/template coercion and reference-preserving JSON.
+    fc.dictionary(fc.constantFrom('toString', 'valueOf', 'constructor', '$ref', '$id'), tie('value'), {
+      maxKeys: 2,
+    }),
   ),
 })).value;
 
