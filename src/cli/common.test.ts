@@ -73,6 +73,23 @@ describe('resolveDataDir', () => {
     expect(await resolveDataDir({})).toBe(resolve('data'));
   });
 
+  it('takes data_dir from a complete config, and ./data when it sets none', async () => {
+    process.env.ATP_SIEM_COMMON_TEST_SECRET = 'not-a-real-secret';
+    try {
+      const tenant = (dataDir: string) =>
+        `${dataDir}tenants:\n  - tenant_id: "11111111-2222-3333-4444-555555555555"\n` +
+        '    client_id: "66666666-7777-8888-9999-000000000000"\n    client_secret: { env: ATP_SIEM_COMMON_TEST_SECRET }\n';
+      const withDir = join(dir, 'full.yaml');
+      writeFileSync(withDir, tenant('data_dir: collected\n'));
+      expect(await resolveDataDir({ config: withDir })).toBe(join(dir, 'collected'));
+      const withoutDir = join(dir, 'nodir.yaml');
+      writeFileSync(withoutDir, tenant(''));
+      expect(await resolveDataDir({ config: withoutDir })).toBe(resolve('data'));
+    } finally {
+      delete process.env.ATP_SIEM_COMMON_TEST_SECRET;
+    }
+  });
+
   it('reports an unreadable config instead of silently using ./data', async () => {
     await expect(resolveDataDir({ config: join(dir, 'missing.yaml') })).rejects.toThrow(
       /cannot read the file/,
