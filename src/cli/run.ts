@@ -1,11 +1,276 @@
+/**
+ * `atp-siem run`: the long-running collector. Loads the configuration, opens
+ * the store, starts one API client per tenant and the polling source, serves
+ * /healthz and /metrics, enforces retention, and stops cleanly on SIGINT or
+ * SIGTERM (in-flight blobs finish or are left pending: state is only ever
+ * committed in store transactions, so abandoning is safe).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { createApiClient } from '../api/index.js';
+import { loadConfig, parseDuration, type Config } from '../config/index.js';
+import { extractIndex } from '../schema/index.js';
+import {
+  createCollector,
+  type Collector,
+  type CollectorSettings,
+  type ExtractIndex,
+} from '../sources/o365-management/index.js';
+import { startProgress, type ProgressDisplay } from '../sources/o365-management/progress.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
+import { createMetrics, type CollectorMetrics } from '../telemetry/metrics.js';
 
-/** Placeholder until the `run` command is built; replaced by its owner. */
+const HOUR_MS = 3_600_000;
+
+/** Collector timings that may be set on the command line, overriding the file (tests, time-compressed emulators). */
+export interface SettingOverrides {
+  pollIntervalMs?: number;
+  stragglerIntervalMs?: number;
+  retryBaseMs?: number;
+}
+
+export interface ServiceOptions {
+  config: Config;
+  dataDir: string;
+  logger: Logger;
+  /** Show the back-fill progress (a table on a TTY, log lines otherwise). */
+  progress?: boolean;
+  overrides?: SettingOverrides;
+  /** Replaces the schema's indexer (the demo counts record types through it). */
+  extractIndex?: ExtractIndex;
+  /** Override `listen` (the demo uses port 0). */
+  listen?: { host: string; port: number } | null;
+}
+
+export interface RunningService {
+  store: Store;
+  collector: Collector;
+  metrics: CollectorMetrics;
+  /** http://host:port of the health/metrics server, or null when not listening. */
+  url: string | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts store, clients, collector and the health/metrics server.
+ * @example const svc = await startService({ config, dataDir: './data', logger }); … await svc.stop();
+ */
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const { config, logger } = options;
+  const metrics = createMetrics({ defaultMetrics: true });
+  const store = await openStore({ dataDir: options.dataDir });
+  const tenants = config.tenants.map((tenant) => ({
+    tenantId: tenant.tenantId,
+    name: tenant.name,
+    contentTypes: [...tenant.contentTypes],
+    client: createApiClient(tenant, {
+      logger: logger.child({ tenant: tenant.tenantId }),
+      budgetPerMinute: config.collector.requestBudgetPerMinute,
+      onRequest: (e) => {
+        metrics.apiRequests.inc({
+          tenant: tenant.tenantId,
+          operation: e.operation,
+          status: String(e.status),
+          af_code: e.afCode ?? '',
+        });
+        metrics.apiRequestSeconds.observe({ operation: e.operation }, e.ms / 1000);
+      },
+    }),
+  }));
+  const settings: CollectorSettings = {
+    pollIntervalMs: options.overrides?.pollIntervalMs ?? config.collector.pollIntervalMs,
+    stragglerWindowMs: config.collector.stragglerWindowMs,
+    stragglerIntervalMs: options.overrides?.stragglerIntervalMs ?? config.collector.stragglerIntervalMs,
+    blobConcurrency: config.collector.blobConcurrency,
+    retryBaseMs: options.overrides?.retryBaseMs,
+  };
+  const collector = createCollector({
+    store,
+    tenants,
+    settings,
+    extractIndex: options.extractIndex ?? extractIndex,
+    logger: logger.child({ component: 'o365-management' }),
+    metrics,
+  });
+
+  const retention = async (): Promise<void> => {
+    try {
+      const removed = await store.enforceRetention(new Date().toISOString(), config.retentionDays);
+      if (removed.records > 0 || removed.ids > 0) logger.info({ ...removed }, 'Retention applied.');
+    } catch (err) {
+      logger.error({ err }, 'Enforcing retention failed.');
+    }
+  };
+  await retention();
+  const retentionTimer = setInterval(() => void retention(), HOUR_MS);
+  retentionTimer.unref();
+
+  let server: Server | null = null;
+  let url: string | null = null;
+  const listen = options.listen === undefined ? config.listen : options.listen;
+  if (listen) {
+    server = createServer((req, res) => {
+      void (async () => {
+        const route = (req.url ?? '/').split('?')[0];
+        if (req.method !== 'GET') {
+          res.writeHead(405, { allow: 'GET' }).end();
+        } else if (route === '/healthz') {
+          const health = collector.health();
+          res
+            .writeHead(health.status === 'ok' ? 200 : 503, {
+              'content-type': 'application/json; charset=utf-8',
+            })
+            .end(JSON.stringify(health));
+        } else if (route === '/metrics') {
+          const body = await metrics.registry.metrics();
+          res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+        } else {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+        }
+      })().catch((err: unknown) => {
+        logger.error({ err }, 'Health server request failed.');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+    const srv = server;
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(listen.port, listen.host, () => resolve());
+    });
+    const addr = srv.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    url = `http://${host}:${addr.port}`;
+    logger.info({ url }, 'Health and metrics listening.');
+  }
+
+  let progress: ProgressDisplay | null = null;
+  try {
+    await collector.start();
+  } catch (err) {
+    clearInterval(retentionTimer);
+    server?.close();
+    await store.close();
+    throw err;
+  }
+  if (options.progress) progress = startProgress({ snapshot: () => collector.snapshot(), logger });
+
+  let stopped: Promise<void> | null = null;
+  return {
+    store,
+    collector,
+    metrics,
+    url,
+    stop() {
+      stopped ??= (async () => {
+        progress?.stop();
+        clearInterval(retentionTimer);
+        await collector.stop();
+        await Promise.allSettled(tenants.map((t) => t.client.close()));
+        if (server) {
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server?.close(() => resolve()));
+        }
+        await store.close();
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+function durationOption(name: string): (value: string) => number {
+  return (value) => {
+    const ms = parseDuration(value);
+    if (ms === undefined) throw new Error(`${name}: write a duration such as "500ms", "30s" or "15m"`);
+    return ms;
+  };
+}
+
+interface RunFlags {
+  config: string;
+  data?: string;
+  pollInterval?: number;
+  stragglerInterval?: number;
+  retryBase?: number;
+  progress?: boolean;
+  listen?: { host: string; port: number };
+}
+
+function parseListen(text: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:[\]]+):(\d{1,5})$/.exec(text.trim());
+  if (!m || Number(m[2]) > 65535) throw new Error('--listen: write host:port, e.g. 127.0.0.1:9464');
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
 export function register(program: Command): void {
   program
     .command('run')
-    .description('(not built yet)')
-    .action(() => {
-      throw new Error('the run command is not built yet');
+    .description('Collect audit records from the Management Activity API into the store until stopped.')
+    .requiredOption('-c, --config <file>', 'configuration file (YAML)')
+    .option('-d, --data <dir>', 'data folder for the store (default: data_dir from the file, else ./data)')
+    .option(
+      '--poll-interval <duration>',
+      'override collector.poll_interval',
+      durationOption('--poll-interval'),
+    )
+    .option(
+      '--straggler-interval <duration>',
+      'override collector.straggler_interval',
+      durationOption('--straggler-interval'),
+    )
+    .option(
+      '--retry-base <duration>',
+      'first delay before a failed blob is fetched again',
+      durationOption('--retry-base'),
+    )
+    .option(
+      '--listen <host:port>',
+      'override listen for /healthz and /metrics (port 0: any free port)',
+      parseListen,
+    )
+    .option('--no-progress', 'no back-fill progress display')
+    .action(async (flags: RunFlags) => {
+      const config = await loadConfig(flags.config);
+      const logger = createLogger({
+        level: process.env.ATP_SIEM_LOG_LEVEL ?? config.logLevel,
+        name: 'atp-siem',
+      });
+      const dataDir = path.resolve(flags.data ?? config.dataDir ?? 'data');
+      const service = await startService({
+        config,
+        dataDir,
+        logger,
+        progress: flags.progress !== false,
+        listen: flags.listen,
+        overrides: {
+          pollIntervalMs: flags.pollInterval,
+          stragglerIntervalMs: flags.stragglerInterval,
+          retryBaseMs: flags.retryBase,
+        },
+      });
+      logger.info({ dataDir, tenants: config.tenants.length }, 'Collecting; stop with Ctrl-C.');
+      const signal = await untilSignal();
+      logger.info({ signal }, 'Stopping.');
+      // A second signal while stopping means "now".
+      const force = (): void => process.exit(130);
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
+      await service.stop();
     });
 }
