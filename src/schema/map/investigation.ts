@@ -107,6 +107,21 @@ function toAction(a: AirAction): InvestigationAction {
   };
 }
 
+/**
+ * One file per hash: the same file is often named twice (a mail's `Files`
+ * and a `filehash` entity or `$ref` to it); the entry with a name wins.
+ */
+function dedupeFiles(files: FileInfo[]): FileInfo[] {
+  const out: FileInfo[] = [];
+  const sorted = [...files].sort((a, b) => Number(b.name !== null) - Number(a.name !== null));
+  for (const f of sorted) {
+    if (f.sha256 === null && f.name === null) continue;
+    if (f.sha256 !== null && out.some((o) => o.sha256 === f.sha256)) continue;
+    out.push(f);
+  }
+  return out;
+}
+
 export function mapInvestigation(base: NormalizedEvent, rec: InvestigationRecord): NormalizedEvent {
   const status = text(rec.Status);
   const d = (status && BY_STATUS[status.toLowerCase().replace(/\s/g, '')]) || UNKNOWN_STATUS;
@@ -115,7 +130,7 @@ export function mapInvestigation(base: NormalizedEvent, rec: InvestigationRecord
   const actions = (rec.Actions ?? []).map(toAction);
   const rawEntities = [...(data?.Entities ?? []), ...(rec.Actions ?? []).flatMap((a) => a.Entities ?? [])];
   const all = rawEntities.map(toEntity);
-  const files = all.flatMap((e) => e.files).filter((f) => f.sha256 !== null || f.name !== null);
+  const files = dedupeFiles(all.flatMap((e) => e.files));
   const networkMessageIds = uniq(all.flatMap((e) => e.networkMessageIds));
   const urls = uniq(all.flatMap((e) => e.urls));
   const threatNames = uniq(rawEntities.flatMap((e) => e.Threats ?? []));
