@@ -152,7 +152,7 @@ export function mailRecord(ctx: GenContext, atMs: number): WireRecord {
   rec.P2Sender = threat === 'Phish' && rng.chance(0.3) ? `ceo@${ctx.org.domain}` : mail.sender;
   rec.Policy = rng.chance(0.8) ? rng.pick(POLICY_STRINGS[threat]) : rng.pick(POLICY_INTS[threat]);
   rec.PolicyAction = rng.chance(0.8) ? policyAction : POLICY_ACTION_INT[policyAction];
-  rec.Recipients = mail.recipients;
+  rec.Recipients = mail.recipients.slice(); // a copy: records never share arrays with each other
   rec.SenderIp = mail.senderIp;
   rec.Subject = mail.subject;
   rec.Verdict = threat;

@@ -115,6 +115,18 @@ describe('createRecordGenerator', () => {
     expect(copies[0]).not.toBe(copies[1]);
   });
 
+  it('returns records that share no objects or arrays, so a consumer may mutate any of them', () => {
+    const gen = createRecordGenerator({ seed: 16, tenantId: TENANT, duplicateRate: 0.1 });
+    const seen = new Set<object>();
+    const walk = (v: unknown): void => {
+      if (v === null || typeof v !== 'object') return;
+      expect(seen.has(v)).toBe(false);
+      seen.add(v);
+      Object.values(v).forEach(walk);
+    };
+    for (const ct of CONTENT_TYPES) gen.records(ct, 300, FROM, TO).forEach(walk);
+  });
+
   it('repeats records across calls too, and not at all with duplicateRate 0', () => {
     const gen = createRecordGenerator({ seed: 6, tenantId: TENANT, duplicateRate: 0.2 });
     const first = new Set(gen.records('Audit.Exchange', 200, FROM, TO).map((r) => r.Id));
