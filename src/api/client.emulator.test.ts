@@ -13,6 +13,7 @@ import { createApiClient, type ApiClientDeps, type DiagnosableApiClient } from '
 import { ConnectorError } from './errors.js';
 import { failure } from './testing/expect-failure.js';
 import { makeTestPki } from './testing/pki.js';
+import { tenantForEmulator } from './testing/emulator-tenant.js';
 
 const silent = pino({ level: 'silent' });
 const FAST_RETRY = { maxAttempts: 5, baseDelayMs: 5, maxDelayMs: 200 };
@@ -43,20 +44,6 @@ async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
   });
   emulators.push(emu);
   return emu;
-}
-
-function tenantFor(emu: Emulator, overrides: Partial<TenantConfig> = {}): TenantConfig {
-  return {
-    name: 'emulated',
-    tenantId: emu.tenants[0]!,
-    cloud: 'custom',
-    endpoints: { login: emu.url, api: emu.url, resource: emu.resource, caFile: undefined },
-    clientId: emu.clientId,
-    credential: { kind: 'secret', secret: new Secret(emu.clientSecret) },
-    contentTypes: ['Audit.General'],
-    publisherId: emu.publisherId,
-    ...overrides,
-  };
 }
 
 function client(tenant: TenantConfig, deps: Partial<ApiClientDeps> = {}): DiagnosableApiClient {
@@ -103,7 +90,9 @@ describe('API client against the emulator', () => {
   it('subscribes, pages through the content list and streams every record (secret, token v2)', async () => {
     const emu = await emulator({ pageSize: 2 });
     const events: string[] = [];
-    const api = client(tenantFor(emu), { onRequest: (e) => events.push(`${e.operation} ${e.status}`) });
+    const api = client(tenantForEmulator(emu), {
+      onRequest: (e) => events.push(`${e.operation} ${e.status}`),
+    });
     await api.ensureSubscriptions(['Audit.General', 'DLP.All']);
     expect(emu.subscription(emu.tenants[0]!, 'Audit.General')?.status).toBe('enabled');
     expect(emu.subscription(emu.tenants[0]!, 'DLP.All')?.status).toBe('enabled');
@@ -121,7 +110,7 @@ describe('API client against the emulator', () => {
 
   it('starts the subscription itself when the content list answers AF20022', async () => {
     const emu = await emulator();
-    const api = client(tenantFor(emu));
+    const api = client(tenantForEmulator(emu));
     const pages = [];
     for await (const page of api.listContent(
       'Audit.General',
@@ -134,7 +123,7 @@ describe('API client against the emulator', () => {
 
   it('restarts a subscription an admin disabled (AF20023)', async () => {
     const emu = await emulator();
-    const api = client(tenantFor(emu));
+    const api = client(tenantForEmulator(emu));
     await api.ensureSubscriptions(['Audit.General']);
     emu.disableSubscription(emu.tenants[0]!, 'Audit.General');
     await api.ensureSubscriptions(['Audit.General']);
@@ -196,7 +185,9 @@ describe('API client against the emulator', () => {
       seed: 7,
     });
     const events: string[] = [];
-    const api = client(tenantFor(emu), { onRequest: (e) => events.push(`${e.operation} ${e.status}`) });
+    const api = client(tenantForEmulator(emu), {
+      onRequest: (e) => events.push(`${e.operation} ${e.status}`),
+    });
     await api.ensureSubscriptions(['Audit.General']);
     const { start, end } = publish(emu, 8, 5);
     const { ids, blobs } = await readWindow(api, start, end);
@@ -208,7 +199,7 @@ describe('API client against the emulator', () => {
 
   it('gives up with a retryable API_THROTTLED carrying Retry-After when the tenant budget is spent', async () => {
     const emu = await emulator({ throttle: { perTenantPerMinute: 3, status: 429, retryAfter: 'window' } });
-    const api = client(tenantFor(emu));
+    const api = client(tenantForEmulator(emu));
     await api.ensureSubscriptions(['Audit.General']);
     const attempt = async () => {
       for await (const _ of api.listContent(
@@ -244,7 +235,7 @@ describe('API client against the emulator', () => {
       ],
     });
     const api = client(
-      tenantFor(emu, {
+      tenantForEmulator(emu, {
         clientId: '0f1e2d3c-4b5a-4968-8776-655443322110',
         credential: { kind: 'secret', secret: new Secret('limited-secret') },
       }),
@@ -258,7 +249,7 @@ describe('API client against the emulator', () => {
   it('acquires a new token once when the API starts refusing the cached one', async () => {
     const first = await emulator();
     const events: string[] = [];
-    const tenant = tenantFor(first);
+    const tenant = tenantForEmulator(first);
     const api = client(tenant, { onRequest: (e) => events.push(`${e.operation} ${e.status}`) });
     await api.ensureSubscriptions(['Audit.General']);
     // The service restarts two hours ahead: the token the client holds has expired there, not here.
@@ -280,7 +271,9 @@ describe('API client against the emulator', () => {
   it('reports a wrong secret as AUTH_FAILED without the secret in the message', async () => {
     const emu = await emulator();
     const api = client(
-      tenantFor(emu, { credential: { kind: 'secret', secret: new Secret('definitely-wrong-secret') } }),
+      tenantForEmulator(emu, {
+        credential: { kind: 'secret', secret: new Secret('definitely-wrong-secret') },
+      }),
     );
     const err = await failure(api.checkToken());
     expect(err.code).toBe('AUTH_FAILED');

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApiClient } from '../api/index.js';
-import { Secret, type TenantConfig } from '../config/index.js';
+import { Secret } from '../config/index.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.js';
 import { checkTenant, formatResult, runDoctor, type CheckResult } from './doctor.js';
+import { tenantForEmulator } from '../api/testing/emulator-tenant.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const LIMITED_CLIENT = '0f1e2d3c-4b5a-4968-8776-655443322110';
@@ -45,20 +46,6 @@ async function doctorInProcess(config: string): Promise<{ results: CheckResult[]
   let output = '';
   const results = await runDoctor({ config }, (text) => (output += text));
   return { results, output };
-}
-
-function tenantFor(e: Emulator, overrides: Partial<TenantConfig> = {}): TenantConfig {
-  return {
-    name: 'emulated',
-    tenantId: e.tenants[0]!,
-    cloud: 'custom',
-    endpoints: { login: e.url, api: e.url, resource: e.resource, caFile: undefined },
-    clientId: e.clientId,
-    credential: { kind: 'secret', secret: new Secret(e.clientSecret) },
-    contentTypes: ['Audit.General'],
-    publisherId: e.publisherId,
-    ...overrides,
-  };
 }
 
 describe('atp-siem doctor', () => {
@@ -106,7 +93,7 @@ describe('atp-siem doctor', () => {
     const e = await start({
       extraClients: [{ clientId: LIMITED_CLIENT, clientSecret: 'limited', roles: ['ActivityFeed.Read'] }],
     });
-    const tenant = tenantFor(e, {
+    const tenant = tenantForEmulator(e, {
       clientId: LIMITED_CLIENT,
       credential: { kind: 'secret', secret: new Secret('limited') },
       contentTypes: ['Audit.General', 'DLP.All'],
@@ -129,7 +116,7 @@ describe('atp-siem doctor', () => {
 
   it('warns when the server clock is more than a minute off', async () => {
     const e = await start({ clockSkewMs: 5 * 60_000 });
-    const tenant = tenantFor(e);
+    const tenant = tenantForEmulator(e);
     const client = createApiClient(tenant, { logger: pino({ level: 'silent' }) });
     try {
       const results = await checkTenant(tenant, client);
