@@ -105,7 +105,9 @@ export function mapUrlClick(base: NormalizedEvent, rec: UrlClickRecord): Normali
   // For mail, SourceId is the NetworkMessageId of the message that carried the URL.
   const networkMessageIds = sourceId && isGuid(sourceId) ? [sourceId.toLowerCase()] : [];
   const urls = url ? [url] : [];
+  // UserIp is the clicking device; ClientIP is often the same address with a port.
   const ip = rec.UserIp ?? rec.ClientIP ?? null;
+  const port = ip?.port ?? (rec.ClientIP && rec.ClientIP.ip === ip?.ip ? rec.ClientIP.port : null);
   const event: NormalizedEvent = {
     ...base,
     kind: 'url-click',
@@ -117,7 +119,7 @@ export function mapUrlClick(base: NormalizedEvent, rec: UrlClickRecord): Normali
       ...base.actors,
       user: userRef(rec.UserId),
       clientIp: ip?.ip ?? null,
-      clientPort: ip?.port ?? null,
+      clientPort: port,
     },
     urlClick: {
       url,
