@@ -50,6 +50,25 @@ const MAX_ERROR_CHARS = 2000;
 /** Rows per multi-row insert (21 columns × 64 stays far below SQLite's bound-parameter limit). */
 const BATCH_ROWS = 64;
 
+/** Multi-row inserts of the ingest path (see batch()). */
+const BATCH_INSERTS = {
+  claim: {
+    head: 'INSERT INTO dedupe (tenant_id, record_id, seen_at, seq)',
+    columns: 4,
+    tail: ' ON CONFLICT DO NOTHING RETURNING seq',
+  },
+  record: {
+    head: `INSERT INTO records (${RECORD_INSERT_COLUMNS.join(', ')})`,
+    columns: RECORD_INSERT_COLUMNS.length,
+    tail: '',
+  },
+  link: {
+    head: 'INSERT INTO record_links (tenant_id, link_key, seq)',
+    columns: 3,
+    tail: ' ON CONFLICT DO NOTHING',
+  },
+} as const;
+
 const BLOB_COLUMNS = 'content_id, tenant_id, content_type, content_uri, content_created, content_expiration';
 
 /**
@@ -64,6 +83,7 @@ export class SqliteStore implements Store {
   private readonly readonly: boolean;
   private readonly clock: () => Date;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly batches = new Map<string, Database.Statement>();
 
   constructor(options: SqliteStoreOptions) {
     this.file = options.file;
@@ -357,9 +377,6 @@ export class SqliteStore implements Store {
   private insertRecords(blob: BlobRef, records: RecordInput[]): CommitResult {
     const tenant = blob.tenantId;
     const storedAt = this.now();
-    const link = this.sql(
-      'INSERT INTO record_links (tenant_id, link_key, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
-    );
     // Offsets are assigned here rather than by SQLite so the dedupe key can point at its record in one insert;
     // sqlite_sequence keeps the high-water mark, and the write lock makes this process the only writer.
     // A duplicate's candidate offset is left unused: offsets increase, with gaps.
@@ -380,13 +397,18 @@ export class SqliteStore implements Store {
       result.duplicates += batch.length - claimed.length;
       if (claimed.length === 0) continue;
       const rows: unknown[] = [];
+      const links: unknown[] = [];
       for (const seq of claimed) {
         const record = batch[seq - base] as RecordInput;
         pushRecordRow(rows, seq, blob, storedAt, record);
-        for (const key of record.index.links ?? []) link.run(tenant, key, seq);
+        for (const key of record.index.links ?? []) links.push(tenant, key, seq);
         if (record.index.invalidReason != null) result.invalid += 1;
       }
       this.batch('record', claimed.length).run(rows);
+      for (let i = 0; i < links.length; i += 3 * BATCH_ROWS) {
+        const part = links.slice(i, i + 3 * BATCH_ROWS);
+        this.batch('link', part.length / 3).run(part);
+      }
       result.inserted += claimed.length;
     }
     this.ensureStream(tenant, blob.contentType);
@@ -411,18 +433,19 @@ export class SqliteStore implements Store {
     return added;
   }
 
-  /** A cached multi-row statement: `claim` dedupe keys (returning the offsets claimed) or insert `record` rows. */
-  private batch(kind: 'claim' | 'record', rows: number): Database.Statement {
-    const [head, columns, tail] =
-      kind === 'claim'
-        ? [
-            'INSERT INTO dedupe (tenant_id, record_id, seen_at, seq)',
-            4,
-            ' ON CONFLICT DO NOTHING RETURNING seq',
-          ]
-        : [`INSERT INTO records (${RECORD_INSERT_COLUMNS.join(', ')})`, RECORD_INSERT_COLUMNS.length, ''];
-    const values = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
-    return this.sql(`${head} VALUES ${Array.from({ length: rows }, () => values).join(', ')}${tail}`);
+  /** A cached multi-row insert of `rows` rows: dedupe claims (returning the offsets claimed), records or links. */
+  private batch(kind: keyof typeof BATCH_INSERTS, rows: number): Database.Statement {
+    const key = `${kind}:${rows}`;
+    let statement = this.batches.get(key);
+    if (!statement) {
+      const { head, columns, tail } = BATCH_INSERTS[kind];
+      const values = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
+      statement = this.db.prepare(
+        `${head} VALUES ${Array.from({ length: rows }, () => values).join(', ')}${tail}`,
+      );
+      this.batches.set(key, statement);
+    }
+    return statement;
   }
 
   private stateOf(blob: BlobRef): BlobState | null {
