@@ -201,6 +201,15 @@ describe('normalize', () => {
       expect(e.raw).toEqual({ NewField: { Nested: [1, 2, 3] } });
     });
 
+    it('treats a failed sign-in as a failure even when ResultStatus says Succeeded', () => {
+      const e = normalize({
+        ...fixture('audit-15-sts-logon'),
+        Operation: 'UserLoginFailed',
+        ResultStatus: 'Succeeded',
+      }).event;
+      expect(e.outcome).toBe('failure');
+    });
+
     it('reads the 2018 ClientIp spelling with a port and ResultStatus False as a failure', () => {
       const e = eventOf('audit-1-exchange-admin-clientip-port');
       expect([e.actors.clientIp, e.actors.clientPort, e.outcome]).toEqual(['198.51.100.4', 50123, 'failure']);

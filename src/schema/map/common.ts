@@ -115,7 +115,9 @@ export function baseEvent(rec: CommonRecord | null, raw: Record<string, unknown>
     kind: 'audit',
     action: 'audit',
     isAlert: false,
-    outcome: outcomeOfResultStatus(rec?.ResultStatus),
+    // For Entra sign-ins ResultStatus only says the HTTP call succeeded (spec §8.1): the operation says more.
+    outcome:
+      text(rec?.Operation) === 'UserLoginFailed' ? 'failure' : outcomeOfResultStatus(rec?.ResultStatus),
     disposition: null,
     severity: 'informational',
     riskScore: SEVERITY_RISK.informational,
