@@ -207,6 +207,14 @@ export function register(program: Command): void {
     )
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--webhook-ca <file>', 'extra CA certificate (PEM) trusted when calling webhooks')
+    .option(
+      '--webhook-max-failures <n>',
+      'failed notification pushes in a row before a webhook is disabled',
+      number('--webhook-max-failures', 1),
+      6,
+    )
+    .option('--webhook-retry <duration>', 'first retry interval of a failed push, doubling each time', '1s')
     .option(
       '--allow-remote-webhooks',
       'call webhook addresses outside loopback when validating subscriptions',
@@ -297,6 +305,9 @@ function toEmulatorOptions(o: Record<string, unknown>): EmulatorOptions {
     writeConfig: str('writeConfig'),
     tls: o.tlsCert ? { cert: readFileSync(str('tlsCert')!), key: readFileSync(str('tlsKey')!) } : undefined,
     allowRemoteWebhooks: Boolean(o.allowRemoteWebhooks),
+    webhookCa: o.webhookCa ? readFileSync(str('webhookCa')!) : undefined,
+    webhookMaxFailures: num('webhookMaxFailures'),
+    webhookRetryMs: parseDuration(str('webhookRetry') ?? '1s'),
     logLevel: str('logLevel'),
   };
 }

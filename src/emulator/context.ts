@@ -9,6 +9,7 @@ import type { EmulatorClock } from './clock.js';
 import type { Directory } from './directory.js';
 import type { FaultInjector } from './faults.js';
 import type { NextPageCodec, NextPageQuirks } from './feed/next-page.js';
+import type { WebhookNotifier } from './feed/notifier.js';
 import type { TimeWindowRules } from './feed/time-window.js';
 import type { Random } from './random.js';
 import type { Subscriptions } from './subscriptions.js';
@@ -26,6 +27,7 @@ export interface ServerContext {
   random: Random;
   log: Logger;
   nextPage: NextPageCodec;
+  notifier: WebhookNotifier;
   settings: {
     pageSize: number;
     timeRules: TimeWindowRules;

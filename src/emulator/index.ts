@@ -20,6 +20,7 @@ import type { ServerContext } from './context.js';
 import { DEFAULT_ROLES, Directory, registerCertificate, type TenantState } from './directory.js';
 import { expandFaultRates, FaultInjector } from './faults.js';
 import { NextPageCodec } from './feed/next-page.js';
+import { WebhookNotifier } from './feed/notifier.js';
 import { openGroundTruth } from './ground-truth.js';
 import { DEFAULTS, type EmulatorOptions } from './options.js';
 import { Random } from './random.js';
@@ -123,6 +124,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const groundTruth = openGroundTruth(options.groundTruth);
   const recordsPerBlob = options.recordsPerBlob ?? DEFAULTS.recordsPerBlob;
+  let baseUrl = '';
+  const notifier = new WebhookNotifier({
+    subscriptions,
+    clock,
+    log,
+    baseUrl: () => baseUrl,
+    options: {
+      maxFailures: options.webhookMaxFailures ?? 6,
+      retryMs: options.webhookRetryMs ?? 1000,
+      ca: options.webhookCa,
+    },
+  });
   const publisher = new Publisher({
     store,
     subscriptions,
@@ -130,6 +143,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clock,
     random,
     faults,
+    onPublished: (blob) => notifier.published(blob),
     options: {
       seed,
       // A replay publishes the file only, unless generation is asked for explicitly.
@@ -144,7 +158,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   tenants.forEach((t, i) => publisher.addTenant(t.id, i));
 
-  let baseUrl = '';
   const ctx: ServerContext = {
     directory,
     tokens: new TokenService({
@@ -161,6 +174,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     random,
     log,
     nextPage: new NextPageCodec(randomBytes(32)),
+    notifier,
     settings: {
       pageSize: Math.max(1, options.pageSize ?? DEFAULTS.pageSize),
       timeRules: { ...DEFAULTS.timeRules, ...options.timeRules },
@@ -196,8 +210,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   baseUrl = `${options.tls ? 'https' : 'http'}://${hostInUrl}:${port}`;
 
   const timers = [
-    setInterval(() => publisher.tick(), options.publishIntervalMs ?? DEFAULTS.publishIntervalMs),
-    setInterval(() => publisher.sweepExpired(), 5000),
+    setInterval(() => {
+      publisher.tick();
+      publisher.sweepExpired();
+      void notifier.flush();
+    }, options.publishIntervalMs ?? DEFAULTS.publishIntervalMs),
     setInterval(() => log.info({ ...stats, blobs: store.size }, 'Emulator summary.'), 60_000),
   ];
   for (const t of timers) t.unref();
@@ -276,6 +293,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           setTimeout(() => server.closeAllConnections(), 1000).unref();
         });
         await groundTruth.close();
+        await notifier.close();
         log.info({ ...stats, blobs: store.size }, 'Emulator stopped.');
       })();
       return closed;

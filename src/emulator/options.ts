@@ -63,6 +63,10 @@ export interface EmulatorOptions {
   allowRemoteWebhooks?: boolean;
   /** Extra CA (PEM) trusted when validating webhook addresses. */
   webhookCa?: string | Buffer;
+  /** Failed notification pushes in a row before a webhook is disabled. */
+  webhookMaxFailures?: number;
+  /** First retry interval of a failed push (wall ms), doubling each time. */
+  webhookRetryMs?: number;
   logger?: Logger;
   logLevel?: string;
 }

@@ -23,6 +23,8 @@ export interface Subscription {
   /** No content is listed before this (emulated ms): the "first content takes a while" delay. */
   firstContentAt: number;
   lastStartAt: number;
+  /** The application that started it: `clientId` in webhook notifications. */
+  clientId: string;
 }
 
 export type StartOutcome =
@@ -55,11 +57,13 @@ export class Subscriptions {
     contentType: ContentType,
     webhook: Webhook | null | undefined,
     now: number,
+    clientId: string,
   ): StartOutcome {
     const existing = this.get(tenantId, contentType);
     if (existing?.status === 'enabled') {
       if (webhook === undefined || sameWebhook(existing.webhook, webhook)) return { kind: 'unchanged' };
       existing.webhook = webhook;
+      existing.clientId = clientId;
       return { kind: 'updated', subscription: existing };
     }
     if (
@@ -75,6 +79,7 @@ export class Subscriptions {
       existing.webhook = webhook ?? null;
       existing.visibleFrom = now;
       existing.lastStartAt = now;
+      existing.clientId = clientId;
       return { kind: 'started', subscription: existing, restarted: true };
     }
     const sub: Subscription = {
@@ -86,6 +91,7 @@ export class Subscriptions {
       visibleFrom: 0,
       firstContentAt: now + this.options.firstContentDelayMs,
       lastStartAt: now,
+      clientId,
     };
     let perTenant = this.subs.get(tenantId.toLowerCase());
     if (!perTenant) this.subs.set(tenantId.toLowerCase(), (perTenant = new Map()));

@@ -139,6 +139,9 @@ describe('emulator command', () => {
       '--tls-cert',
       '--tls-key',
       '--allow-remote-webhooks',
+      '--webhook-ca',
+      '--webhook-max-failures',
+      '--webhook-retry',
       '--log-level',
     ];
     for (const flag of flags) expect(out.stdout).toMatch(new RegExp(`${flag}[ ,<]`));

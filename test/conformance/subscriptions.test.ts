@@ -147,13 +147,14 @@ describe('webhook validation', () => {
     hook = undefined;
   });
 
-  async function listener(status: number): Promise<string> {
+  /** A webhook on loopback answering validations with `status` and notifications with `pushStatus`. */
+  async function listener(status: number, pushStatus = status): Promise<string> {
     hook = createServer({ cert, key }, (req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         seen.push({ headers: req.headers, body });
-        res.writeHead(status).end();
+        res.writeHead(req.headers['webhook-validationcode'] ? status : pushStatus).end();
       });
     });
     await new Promise<void>((r) => hook!.listen(0, '127.0.0.1', r));
@@ -204,5 +205,68 @@ describe('webhook validation', () => {
     const emu = await emulator();
     const res = await start(emu, { address: 'https://127.0.0.1:9/hook', expiration: '2020-01-01T00:00:00Z' });
     expect(res.code()).toBe('AF20003');
+  });
+
+  it('pushes each new blob to the webhook with tenantId and clientId, and lists the attempt in /notifications', async () => {
+    const emu = await emulator({ webhookCa: cert, publishIntervalMs: 50 });
+    const address = await listener(200);
+    expect((await start(emu, { address, authId: 'secret-auth-id' })).status).toBe(200);
+    const id = emu.publishRecords({ tenant: emu.tenants[0]!, contentType: 'Audit.SharePoint', count: 2 });
+    const push = await eventually(() => seen.find((r) => !r.headers['webhook-validationcode']));
+    expect(push.headers['content-type']).toBe('application/json; utf-8');
+    expect(push.headers['webhook-authid']).toBe('secret-auth-id');
+    const items = JSON.parse(push.body) as Record<string, unknown>[];
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      tenantId: emu.tenants[0],
+      clientId: emu.clientId,
+      contentType: 'Audit.SharePoint',
+      contentId: id,
+      contentUri: `${emu.apiRoot(emu.tenants[0]!)}/audit/${id}`,
+    });
+    const history = await eventually(async () => {
+      const res = await api(emu, 'subscriptions/notifications?contentType=Audit.SharePoint');
+      const list = res.json() as Record<string, unknown>[];
+      return list.length > 0 ? list : undefined;
+    });
+    expect(history[0]).toMatchObject({ contentId: id, notificationStatus: 'success' });
+    expect(String(history[0]!.notificationSent)).toMatch(/Z$/);
+  });
+
+  it('retries a failing webhook, then disables it; a new start enables it again', async () => {
+    const emu = await emulator({
+      webhookCa: cert,
+      publishIntervalMs: 20,
+      webhookMaxFailures: 3,
+      webhookRetryMs: 20,
+    });
+    const address = await listener(200, 500);
+    await start(emu, { address });
+    emu.publishRecords({ tenant: emu.tenants[0]!, contentType: 'Audit.SharePoint', count: 1 });
+    await eventually(async () => {
+      const list = (await api(emu, 'subscriptions/list')).json() as { webhook: { status: string } }[];
+      return list[0]!.webhook.status === 'disabled' ? true : undefined;
+    });
+    expect(seen.filter((r) => !r.headers['webhook-validationcode'])).toHaveLength(3);
+    const history = (
+      await api(emu, 'subscriptions/notifications?contentType=Audit.SharePoint')
+    ).json() as Record<string, unknown>[];
+    expect(history.map((h) => h.notificationStatus)).toEqual(['failed', 'failed', 'failed']);
+    const again = await start(emu, { address });
+    expect(again.json()).toMatchObject({ webhook: { status: 'enabled' } });
+  });
+
+  it('marks a webhook expired once its expiration passes, and stops notifying', async () => {
+    // One emulated hour per wall second; the webhook expires an emulated hour after start.
+    const emu = await emulator({ webhookCa: cert, speed: 3600, publishIntervalMs: 20 });
+    const address = await listener(200);
+    await start(emu, { address, expiration: new Date(emu.now() + 3_600_000).toISOString() });
+    await new Promise((r) => setTimeout(r, 1200));
+    emu.publishRecords({ tenant: emu.tenants[0]!, contentType: 'Audit.SharePoint', count: 1 });
+    await eventually(async () => {
+      const list = (await api(emu, 'subscriptions/list')).json() as { webhook: { status: string } }[];
+      return list[0]!.webhook.status === 'expired' ? true : undefined;
+    });
+    expect(seen.filter((r) => !r.headers['webhook-validationcode'])).toHaveLength(0);
   });
 });

@@ -59,6 +59,8 @@ export class Publisher {
       random: Random;
       faults: FaultInjector;
       options: PublisherOptions;
+      /** Told about every blob as it becomes visible (webhook push). */
+      onPublished?: (blob: Blob) => void;
     },
   ) {}
 
@@ -187,6 +189,7 @@ export class Publisher {
       withdrawn: false,
     };
     this.deps.store.add(blob);
+    this.deps.onPublished?.(blob);
     const marginMs = this.deps.options.expiryMarginWallMs * this.deps.clock.speed;
     this.deps.groundTruth.published(blob, expiresEarly || blob.expiresAt - now < marginMs);
     return blob;

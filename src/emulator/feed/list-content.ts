@@ -11,19 +11,11 @@ import type { ContentType } from '../content-types.js';
 import type { ApiCall, ServerContext } from '../context.js';
 import { AfError } from '../errors.js';
 import { sendJson, type Query } from '../http.js';
+import { contentItem } from './content-item.js';
+import { notificationJson } from './notifier.js';
 import { requireSubscription } from './subscription-handlers.js';
 import { buildNextPageUri } from './next-page.js';
 import { resolveTimeWindow } from './time-window.js';
-
-export function contentItem(ctx: ServerContext, call: ApiCall, blob: Blob): Record<string, string> {
-  return {
-    contentType: blob.contentType,
-    contentId: blob.contentId,
-    contentUri: `${ctx.baseUrl()}/api/v1.0/${call.tenantId}/activity/feed/audit/${blob.contentId}`,
-    contentCreated: isoMs(blob.contentCreated),
-    contentExpiration: isoMs(blob.contentCreated + 7 * 86_400_000),
-  };
-}
 
 export function listContent(
   ctx: ServerContext,
@@ -44,20 +36,31 @@ export function listContent(
     if (!decoded) throw new AfError('AF20031', [nextPageId]);
     cursor = decoded.seq;
   }
-  // Notifications list webhook attempts; without webhook push there are none.
-  const candidates = options.operation === 'notifications' ? [] : ctx.store.list(call.tenantId, contentType);
+  // Content lists blobs; notifications list webhook attempts (none without a webhook).
+  const base = ctx.baseUrl();
+  const candidates: readonly Listable[] =
+    options.operation === 'notifications'
+      ? ctx.notifier.history(call.tenantId, contentType).map((a) => ({
+          seq: a.seq,
+          blob: a.blob,
+          json: () => notificationJson(base, a),
+        }))
+      : ctx.store
+          .list(call.tenantId, contentType)
+          .map((b) => ({ seq: b.seq, blob: b, json: () => contentItem(base, b) }));
   const visible = now >= sub.firstContentAt;
-  const page: Blob[] = [];
-  let next: Blob | undefined;
+  const page: Listable[] = [];
+  let next: Listable | undefined;
   if (visible) {
-    for (const blob of candidates) {
-      if (blob.seq < cursor || blob.withdrawn || blob.contentCreated < sub.visibleFrom) continue;
+    for (const entry of candidates) {
+      const blob = entry.blob;
+      if (entry.seq < cursor || blob.withdrawn || blob.contentCreated < sub.visibleFrom) continue;
       if (blob.contentCreated < window.start || blob.contentCreated >= window.end) continue;
       if (page.length >= ctx.settings.pageSize) {
-        next = blob;
+        next = entry;
         break;
       }
-      page.push(blob);
+      page.push(entry);
     }
   }
   const headers: Record<string, string> = {};
@@ -86,7 +89,13 @@ export function listContent(
   sendJson(
     res,
     200,
-    body.map((b) => contentItem(ctx, call, b)),
+    body.map((b) => b.json()),
     headers,
   );
+}
+
+interface Listable {
+  seq: number;
+  blob: Blob;
+  json(): Record<string, string>;
 }

@@ -36,7 +36,7 @@ export async function startSubscription(
 ): Promise<void> {
   const webhook = await parseWebhook(ctx, bodyText);
   const now = ctx.clock.now();
-  const outcome = ctx.subscriptions.start(call.tenantId, contentType, webhook, now);
+  const outcome = ctx.subscriptions.start(call.tenantId, contentType, webhook, now, call.appId);
   switch (outcome.kind) {
     case 'unchanged':
       throw new AfError('AF20024');
