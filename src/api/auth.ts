@@ -20,6 +20,7 @@ import {
   type NetworkRequestOptions,
   type NetworkResponse,
 } from '@azure/msal-node';
+import { randomUUID, sign } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import type { TenantConfig } from '../config/index.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -129,6 +130,37 @@ class LoginNetwork implements INetworkModule {
   }
 }
 
+/**
+ * The certificate credential's JWT (spec §2.3): RS256 with `x5t`, aud = the
+ * token endpoint, iss = sub = client id, a fresh jti, valid for 10 minutes.
+ */
+export function signClientAssertion(args: {
+  clientId: string;
+  audience: string;
+  privateKeyPem: string;
+  thumbprintSha1: string;
+  nowMs?: number;
+}): string {
+  const now = Math.floor((args.nowMs ?? Date.now()) / 1000);
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const header = {
+    alg: 'RS256',
+    typ: 'JWT',
+    x5t: Buffer.from(args.thumbprintSha1, 'hex').toString('base64url'),
+  };
+  const claims = {
+    aud: args.audience,
+    iss: args.clientId,
+    sub: args.clientId,
+    jti: randomUUID(),
+    nbf: now,
+    iat: now,
+    exp: now + 600,
+  };
+  const input = `${part(header)}.${part(claims)}`;
+  return `${input}.${sign('sha256', Buffer.from(input), args.privateKeyPem).toString('base64url')}`;
+}
+
 /** "AADSTS7000215: Invalid client secret provided. Ensure … Trace ID: …" → the first sentence, code included. */
 function aadstsSummary(text: string | undefined): string {
   if (!text) return '';
@@ -169,7 +201,17 @@ export function createTokenSource(
     }),
   };
   if (credential.kind === 'secret') auth.clientSecret = credential.secret.reveal();
-  else {
+  else if (loginBase !== msalBase) {
+    // Plain-http loopback login (the emulator): msal would sign for the https
+    // URL it sees, but the assertion's aud must be the real token endpoint.
+    auth.clientAssertion = async ({ tokenEndpoint }) =>
+      signClientAssertion({
+        clientId: tenant.clientId,
+        audience: loginBase + (tokenEndpoint ?? `${authority}/oauth2/v2.0/token`).slice(msalBase.length),
+        privateKeyPem: credential.privateKey.reveal(),
+        thumbprintSha1: credential.thumbprintSha1,
+      });
+  } else {
     auth.clientCertificate = {
       thumbprintSha256: credential.thumbprintSha256,
       privateKey: credential.privateKey.reveal(),

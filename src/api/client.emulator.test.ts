@@ -168,6 +168,26 @@ describe('API client against the emulator', () => {
     expect(err.message).toMatch(/ca_file/);
   });
 
+  it('authenticates with a certificate over plain-http loopback, the assertion addressed to the real endpoint', async () => {
+    const pki = makeTestPki(dir, { server: false });
+    const emu = await emulator({
+      clientCertificates: [await readFile(path.join(dir, pki.clientCert), 'utf8')],
+    });
+    await writeFile(
+      path.join(dir, 'atp-siem.yaml'),
+      `tenants:
+  - tenant_id: "${emu.tenants[0]}"
+    endpoints: { login: "${emu.url}", api: "${emu.url}", resource: "${emu.resource}" }
+    client_id: "${emu.clientId}"
+    certificate: { cert_file: ${pki.clientCert}, key_file: ${pki.clientKey} }
+`,
+    );
+    const config = await loadConfig(path.join(dir, 'atp-siem.yaml'), {});
+    const api = client(config.tenants[0]!);
+    await api.ensureSubscriptions(['Audit.General']);
+    expect(emu.subscription(emu.tenants[0]!, 'Audit.General')?.status).toBe('enabled');
+  });
+
   it('collects every record exactly once through throttling, 5xx, 408, resets, empty pages and broken blobs', async () => {
     const emu = await emulator({
       pageSize: 2,

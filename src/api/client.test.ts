@@ -66,6 +66,8 @@ describe('createApiClient over loopback HTTP', () => {
     const records = await collect(client.fetchBlob(pages[0]![0]!.contentUri));
     expect(records.map((r) => r.raw)).toEqual(['{"Id":"a"}', '{"Id":"b"}']);
     expect(fake.tokenRequests).toHaveLength(1);
+    // msal made no discovery calls: everything else that reached the server was an API call.
+    expect(fake.requests.every((r) => r.url.pathname.startsWith('/api/v1.0/'))).toBe(true);
     const form = new URLSearchParams(fake.tokenRequests[0]!.body);
     expect(fake.tokenRequests[0]!.url.pathname).toBe(`/${TENANT_ID}/oauth2/v2.0/token`);
     expect(form.get('grant_type')).toBe('client_credentials');
