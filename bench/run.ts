@@ -1,0 +1,189 @@
+/**
+ * `npm run bench`: how fast the collector ingests compared with merely
+ * fetching and parsing the same blobs.
+ *
+ * The emulator runs in its own process with a fixed backlog (no faults, no
+ * live content). In this process, first the raw pass lists every blob and
+ * fetches + JSON.parse-s each one (bounded concurrency, like the collector);
+ * then the collector ingests the same blobs into a fresh temporary store.
+ * Ends with exactly one JSON line:
+ *   {"ingest_records_per_s":…,"raw_records_per_s":…,"ratio":…,"peak_rss_mb":…}
+ * Progress goes to stderr.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { createApiClient } from '../src/api/index.js';
+import { createTokenSource } from '../src/api/auth.js';
+import { createAgent } from '../src/api/http.js';
+import { loadConfig, type TenantConfig } from '../src/config/index.js';
+import { extractIndex } from '../src/schema/index.js';
+import { createCollector, planWindows } from '../src/sources/o365-management/index.js';
+import { openStore } from '../src/store/index.js';
+import { createLogger } from '../src/telemetry/logger.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const TENANT = '0b5e1c7a-3d2f-4e6a-8b9c-1d2e3f4a5b6c';
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
+const RECORDS_PER_BLOB = 1_000;
+const CONCURRENCY = 4;
+const logger = createLogger({ level: process.env.ATP_SIEM_LOG_LEVEL ?? 'warn', name: 'bench' });
+
+function note(text: string): void {
+  process.stderr.write(`bench: ${text}\n`);
+}
+
+async function startEmulator(dir: string): Promise<{ stop: () => Promise<void>; config: string }> {
+  const config = path.join(dir, 'collector.yaml');
+  const proc = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'emulator',
+      '--port',
+      '0',
+      '--tenant',
+      TENANT,
+      '--seed',
+      '11',
+      '--history',
+      '2d',
+      '--history-records',
+      String(RECORDS),
+      '--records-per-blob',
+      String(RECORDS_PER_BLOB),
+      '--rate',
+      '0',
+      '--throttle-limit',
+      '60000',
+      '--log-level',
+      'warn',
+      '--write-config',
+      config,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: proc.stdout });
+  await new Promise<void>((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
+    lines.on('line', (line) => {
+      if (line.includes('"listening"')) resolve();
+    });
+  });
+  return {
+    config,
+    stop: async () => {
+      if (proc.exitCode !== null) return;
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    },
+  };
+}
+
+/** Runs `work` over `items` with at most `limit` at once. */
+async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
+/** Lists every blob of the week and fetches + parses each one, nothing else. */
+async function rawPass(tenant: TenantConfig): Promise<{ records: number; blobs: number; seconds: number }> {
+  const agent = createAgent({ ca: tenant.endpoints.ca });
+  const tokens = createTokenSource(tenant, { dispatcher: agent, logger });
+  const client = createApiClient(tenant, { logger, budgetPerMinute: 60_000 });
+  const started = performance.now();
+  await client.ensureSubscriptions([...tenant.contentTypes]);
+  const uris: string[] = [];
+  const serverNow = new Date(Date.now() + client.clockSkewMs());
+  for (const ct of tenant.contentTypes) {
+    for (const w of planWindows({ cursor: null, serverNow }).windows) {
+      for await (const page of client.listContent(ct, w.start, w.end))
+        for (const item of page) uris.push(item.contentUri);
+    }
+  }
+  const token = await tokens.getToken();
+  let records = 0;
+  await pool(uris, CONCURRENCY, async (uri) => {
+    const url = new URL(uri);
+    url.searchParams.set('PublisherIdentifier', tenant.publisherId);
+    const res = await request(url, { dispatcher: agent, headers: { authorization: `Bearer ${token}` } });
+    if (res.statusCode !== 200) throw new Error(`raw fetch answered ${res.statusCode}`);
+    const value = JSON.parse(await res.body.text()) as unknown[];
+    records += value.length;
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await client.close();
+  await agent.close();
+  return { records, blobs: uris.length, seconds };
+}
+
+/** The collector, in this process, from an empty store until every blob is delivered. */
+async function ingestPass(
+  tenant: TenantConfig,
+  blobs: number,
+  dir: string,
+): Promise<{ records: number; seconds: number }> {
+  const store = await openStore({ dataDir: path.join(dir, 'store') });
+  const client = createApiClient(tenant, { logger, budgetPerMinute: 60_000 });
+  const collector = createCollector({
+    store,
+    tenants: [{ tenantId: tenant.tenantId, contentTypes: [...tenant.contentTypes], client }],
+    settings: {
+      pollIntervalMs: 1_000,
+      stragglerWindowMs: 48 * 3_600_000,
+      stragglerIntervalMs: 3_600_000,
+      blobConcurrency: CONCURRENCY,
+      idleCheckMs: 50,
+    },
+    extractIndex,
+    logger,
+  });
+  const started = performance.now();
+  await collector.start();
+  const done = (): boolean => {
+    const rows = collector.snapshot();
+    return rows.reduce((n, r) => n + r.blobsDelivered + r.blobsDropped, 0) >= blobs;
+  };
+  while (!done()) await new Promise((r) => setTimeout(r, 20));
+  const seconds = (performance.now() - started) / 1000;
+  const records = collector.snapshot().reduce((n, r) => n + r.records + r.duplicates, 0);
+  await collector.stop();
+  await client.close();
+  await store.close();
+  return { records, seconds };
+}
+
+const dir = await mkdtemp(path.join(tmpdir(), 'atp-bench-'));
+let emulator: { stop: () => Promise<void>; config: string } | undefined;
+try {
+  note(`starting the emulator with ${RECORDS} records in blobs of ${RECORDS_PER_BLOB}…`);
+  emulator = await startEmulator(dir);
+  const tenant = (await loadConfig(emulator.config)).tenants[0];
+  if (!tenant) throw new Error('the emulator wrote no tenant');
+  const raw = await rawPass(tenant);
+  note(`raw: ${raw.records} records in ${raw.blobs} blobs, ${raw.seconds.toFixed(2)} s`);
+  const ingest = await ingestPass(tenant, raw.blobs, dir);
+  note(`ingest: ${ingest.records} records, ${ingest.seconds.toFixed(2)} s`);
+  const rawRate = raw.records / raw.seconds;
+  const ingestRate = ingest.records / ingest.seconds;
+  const result = {
+    ingest_records_per_s: Math.round(ingestRate),
+    raw_records_per_s: Math.round(rawRate),
+    ratio: Number((ingestRate / rawRate).toFixed(3)),
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} finally {
+  await emulator?.stop();
+  await rm(dir, { recursive: true, force: true });
+}
