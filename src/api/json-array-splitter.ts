@@ -90,8 +90,6 @@ export class JsonArraySplitter {
     let depth = this.#depth;
     let inString = this.#inString;
     let escape = this.#escape;
-    let nextQuote = -1;
-    let nextBackslash = -1;
     try {
       while (i < n) {
         const state = this.#state;
@@ -104,17 +102,12 @@ export class JsonArraySplitter {
                 escape = false;
                 continue;
               }
-              // Jump to the string's end with native searches; the next backslash is
-              // cached per chunk so that a chunk without one is searched only once.
-              if (nextQuote < i) nextQuote = indexOrEnd(buf, QUOTE, i);
-              if (nextBackslash < i) nextBackslash = indexOrEnd(buf, BACKSLASH, i);
-              if (nextBackslash < nextQuote) {
-                i = nextBackslash;
-                escape = true;
-              } else {
-                i = nextQuote;
-                if (i < n) inString = false;
-              }
+              // Tight scan to the next quote or backslash: most bytes of a record are string bytes.
+              let c = buf[i] as number;
+              while (c !== QUOTE && c !== BACKSLASH && ++i < n) c = buf[i] as number;
+              if (i >= n) break;
+              if (c === BACKSLASH) escape = true;
+              else inString = false;
               continue;
             }
             const b = buf[i] as number;
