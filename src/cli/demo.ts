@@ -34,7 +34,7 @@ export function summaryLine(byType: Map<number, number>, stored: number, pending
   const parts = DEFENDER.map((t) => `${RECORD_TYPE_NAMES[t] ?? t} ${byType.get(t) ?? 0}`);
   let other = 0;
   for (const [t, n] of byType) if (!DEFENDER.includes(t)) other += n;
-  return `stored ${stored} records (pending blobs ${pending}) · received: ${parts.join(' · ')} · other audit ${other}`;
+  return `stored ${stored} new records (pending blobs ${pending}) · received: ${parts.join(' · ')} · other audit ${other}`;
 }
 
 export function register(program: Command): void {
@@ -86,7 +86,8 @@ export function register(program: Command): void {
         throw err;
       }
       const out = process.stdout;
-      const rel = path.relative(process.cwd(), dataDir) || '.';
+      const relative = path.relative(process.cwd(), dataDir) || '.';
+      const rel = relative.startsWith('..') ? dataDir : relative;
       out.write(
         [
           `atp-siem demo: emulated Office 365 Management Activity API at ${emulator.url}`,
