@@ -15,9 +15,9 @@ import { Publisher, metaOf } from './blobs/publisher.js';
 import { replayFile, type ReplayResult } from './blobs/replay.js';
 import { createClock } from './clock.js';
 import { writeCollectorConfig } from './config-writer.js';
-import { ALL_CONTENT_TYPES, type ContentType } from './content-types.js';
+import { ALL_CONTENT_TYPES } from './content-types.js';
 import type { ServerContext } from './context.js';
-import { DEFAULT_ROLES, Directory, registerCertificate, type TenantState } from './directory.js';
+import { DEFAULT_ROLES, Directory, registerCertificate } from './directory.js';
 import { expandFaultRates, FaultInjector } from './faults.js';
 import { NextPageCodec } from './feed/next-page.js';
 import { WebhookNotifier } from './feed/notifier.js';
@@ -25,55 +25,17 @@ import { openGroundTruth } from './ground-truth.js';
 import { DEFAULTS, type EmulatorOptions } from './options.js';
 import { Random } from './random.js';
 import { createEmulatorServer, type RequestStats } from './server.js';
-import { Subscriptions, type Subscription } from './subscriptions.js';
+import { Subscriptions } from './subscriptions.js';
 import { Throttle } from './throttle.js';
 import { createRecordGenerator } from './generator/index.js';
+import type { Emulator } from './handle.js';
 
 export type { EmulatorOptions, EmulatedClient } from './options.js';
+export type { Emulator } from './handle.js';
 export type { TenantState } from './directory.js';
 export type { ContentType } from './content-types.js';
 export { ALL_CONTENT_TYPES } from './content-types.js';
 export { parseDuration } from './duration.js';
-
-export interface Emulator {
-  /** Base URL for both login and API, e.g. http://127.0.0.1:PORT. */
-  url: string;
-  port: number;
-  tenants: string[];
-  /** Verified domain of each tenant, same order (usable as `{tenant}` in token URLs). */
-  tenantDomains: string[];
-  clientId: string;
-  clientSecret: string;
-  /** The PublisherIdentifier the written config uses (the first tenant, as for an in-house collector). */
-  publisherId: string;
-  resource: string;
-  replay?: ReplayResult;
-  tokenUrl(tenant: string, version?: 'v1' | 'v2'): string;
-  /** `{url}/api/v1.0/{tenant}/activity/feed` */
-  apiRoot(tenant: string): string;
-  /** Switch a tenant between active / missing (AF20011) / misconfigured (AF20012) / audit-disabled. */
-  setTenantState(tenant: string, state: TenantState): void;
-  /** An admin or the service disabling a subscription (AF20023 until started again). */
-  disableSubscription(
-    tenant: string,
-    contentType: ContentType,
-    by?: 'a tenant admin' | 'a service admin',
-  ): boolean;
-  /** Publishes one blob of `count` generated records now (contentCreated may be back-dated). Returns its contentId. */
-  publishRecords(args: {
-    tenant: string;
-    contentType: ContentType;
-    count: number;
-    createdAt?: Date;
-    eventsFrom?: Date;
-    eventsTo?: Date;
-  }): string;
-  subscription(tenant: string, contentType: ContentType): Subscription | undefined;
-  /** Emulated service time (epoch ms). */
-  now(): number;
-  stats(): RequestStats & { blobs: number };
-  close(): Promise<void>;
-}
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const log = options.logger ?? createLogger({ name: 'emulator', level: options.logLevel });
