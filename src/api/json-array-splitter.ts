@@ -31,12 +31,6 @@ const enum State {
   Done,
 }
 
-/** Position of `byte` at or after `from`, or the buffer's length when absent. */
-function indexOrEnd(buf: Buffer, byte: number, from: number): number {
-  const at = buf.indexOf(byte, from);
-  return at < 0 ? buf.length : at;
-}
-
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
