@@ -224,7 +224,7 @@ describe('publication', () => {
     expect(daysOld).toBeGreaterThan(0);
   });
 
-  it('publishes duplicate blobs: the same record Ids under another content id', async () => {
+  it('publishes duplicates: the same record Ids under another content id and within one blob', async () => {
     const { emu, bearer } = await subscribed({
       rate: 400,
       recordsPerBlob: 5,
@@ -237,14 +237,18 @@ describe('publication', () => {
       return items.length >= 4 ? items : undefined;
     });
     const owners = new Map<string, Set<string>>();
+    let withinBlob = false;
     for (const item of items) {
-      for (const r of await fetchBlob(emu, item, bearer)) {
+      const records = await fetchBlob(emu, item, bearer);
+      if (new Set(records.map((r) => r.Id)).size < records.length) withinBlob = true;
+      for (const r of records) {
         const set = owners.get(String(r.Id)) ?? new Set();
         set.add(item.contentId);
         owners.set(String(r.Id), set);
       }
     }
     expect([...owners.values()].some((s) => s.size > 1)).toBe(true);
+    expect(withinBlob).toBe(true);
   });
 });
 
