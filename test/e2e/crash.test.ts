@@ -38,7 +38,7 @@ describe('collector killed with SIGKILL again and again', () => {
     const emulator = await startEmulatorProcess([
       ...EMULATOR_ARGS,
       '--history-records',
-      '15000',
+      '8000',
       '--fault-rate',
       '0.05',
       '--ground-truth',
