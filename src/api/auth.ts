@@ -24,7 +24,7 @@ import { randomUUID, sign } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import type { TenantConfig } from '../config/index.js';
 import type { Logger } from '../telemetry/logger.js';
-import { ConnectorError, ERROR_CODES, errorFromResponse, toConnectorError } from './errors.js';
+import { clip, ConnectorError, ERROR_CODES, errorFromResponse, toConnectorError } from './errors.js';
 import { flatHeaders, readTextCapped } from './http.js';
 
 export interface TokenSource {
@@ -165,8 +165,7 @@ export function signClientAssertion(args: {
 function aadstsSummary(text: string | undefined): string {
   if (!text) return '';
   const firstLine = text.split(/\r?\n/)[0] ?? '';
-  const sentence = /^(.*?\.)(\s|$)/.exec(firstLine)?.[1] ?? firstLine;
-  return sentence.length > 240 ? `${sentence.slice(0, 237)}...` : sentence;
+  return clip(/^(.*?\.)(\s|$)/.exec(firstLine)?.[1] ?? firstLine);
 }
 
 /**

@@ -139,6 +139,12 @@ describe('the AF code table', () => {
     expect(classify(400, af('AF29999')).code).toBe('BAD_REQUEST');
   });
 
+  it('strips control characters (terminal escapes) from server text', () => {
+    const err = classify(400, af('AF20055', 'bad \u001b[31mred\u001b[0m window'));
+    expect([...err.message].some((ch) => ch.charCodeAt(0) < 0x20)).toBe(false);
+    expect(err.message).toContain('?[31mred?[0m');
+  });
+
   it('keeps long or multi-line server text short', () => {
     const err = classify(400, af('AF20055', `bad\n${'x'.repeat(2000)}`));
     expect(err.message).not.toContain('\n');

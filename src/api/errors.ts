@@ -180,9 +180,16 @@ export function parseErrorBody(text: string): ParsedErrorBody {
   return {};
 }
 
-/** Keeps server text short and on one line: it goes into logs and status output. */
-function clip(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
+function isControl(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+}
+
+/** Keeps server text short, on one line and free of control characters: it goes into logs and status output. */
+export function clip(text: string): string {
+  // Server text is untrusted: no control characters (terminal escapes) reach a log or a terminal.
+  const line = Array.from(text.replace(/\s+/g, ' '), (ch) => (isControl(ch.charCodeAt(0)) ? '?' : ch))
+    .join('')
+    .trim();
   return line.length > 300 ? `${line.slice(0, 297)}...` : line;
 }
 
