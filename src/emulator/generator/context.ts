@@ -97,6 +97,11 @@ export class GenContext {
     return `${person.given} ${person.family}`;
   }
 
+  /** SharePoint/OneDrive UserKey: the user's PUID claim. */
+  puid(): string {
+    return `i:0h.f|membership|${this.rng.hex(8)}@live.com`;
+  }
+
   /** A realistic, sometimes hostile URL on an attacker domain. */
   url(domain: string = this.rng.pick(ATTACKER_DOMAINS)): string {
     let out = '';

@@ -8,12 +8,12 @@
  * client it tests.
  *
  * Layout: prng.ts (seeded draws), pools.ts (names, domains, subjects, files),
- * context.ts (state that links records: earlier mails, clicks, open
+ * context.ts (state that links records: earlier mails and their clicks, open
  * investigations), common.ts (§8 common schema), one file per Defender record
- * (defender-mail 28, defender-url 41, defender-file 47, air 64/86/89),
- * general-other.ts (Teams, Power BI, AttackSim, unknown types), workloads.ts
- * (Exchange, SharePoint, Entra ID, DLP), record-types.ts (content-type table
- * and per-content-type mix).
+ * (defender-mail 28, defender-url 41, defender-file 47, air 64/86/89 with its
+ * alert and entities in air-alert), general-other.ts (Teams, Power BI,
+ * AttackSim, unknown types), exchange.ts, sharepoint.ts, entra.ts, dlp.ts,
+ * and record-types.ts (content-type table and per-content-type mix).
  *
  * Not modelled: record types other than those in MODELLED_RECORD_TYPES get a
  * generic record; no `$ref` outside AIR file entities; AIR statuses of one

@@ -10,18 +10,10 @@ import { clickRecord } from './defender-url.js';
 import { attackSimRecord, powerBiRecord, teamsRecord, unknownRecord } from './general-other.js';
 import type { WeightedTable } from './prng.js';
 import { weightedTable } from './prng.js';
-import {
-  dlpExchangeRecord,
-  dlpSharePointRecord,
-  entraRecord,
-  exchangeAdminRecord,
-  exchangeItemRecord,
-  mailItemsAccessedRecord,
-  sharePointFileRecord,
-  sharePointRecord,
-  sharingRecord,
-  signInRecord,
-} from './workloads.js';
+import { dlpExchangeRecord, dlpSharePointRecord } from './dlp.js';
+import { entraRecord, signInRecord } from './entra.js';
+import { exchangeAdminRecord, exchangeItemRecord, mailItemsAccessedRecord } from './exchange.js';
+import { sharePointFileRecord, sharePointRecord, sharingRecord } from './sharepoint.js';
 
 export type ContentType =
   'Audit.AzureActiveDirectory' | 'Audit.Exchange' | 'Audit.SharePoint' | 'Audit.General' | 'DLP.All';
