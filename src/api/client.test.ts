@@ -87,6 +87,14 @@ describe('createApiClient over loopback HTTP', () => {
     expect(fake.requests).toHaveLength(5);
   });
 
+  it('renews a token that is within five minutes of expiry before using it', async () => {
+    fake.tokenLifetimeSec = 200;
+    fake.handle = (_req, res) => sendJson(res, 200, []);
+    for (let i = 0; i < 3; i++) await collect(client.listContent('Audit.General', START, END));
+    expect(fake.tokenRequests).toHaveLength(3);
+    expect(fake.requests.filter((r) => r.method === 'GET')).toHaveLength(3);
+  });
+
   it('starts only missing or disabled subscriptions and treats AF20024 as success', async () => {
     const started: string[] = [];
     fake.handle = (req, res) => {

@@ -137,7 +137,7 @@ interface RawResponse {
 export function createApiClient(tenant: TenantConfig, deps: ApiClientDeps): DiagnosableApiClient {
   const now = deps.now ?? (() => Date.now());
   const clock: Clock = deps.clock ?? { now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
-  const logger = deps.logger.child({ tenant: tenant.name });
+  const logger = deps.logger.child({ tenantName: tenant.name });
   const agent = createAgent({ ca: tenant.endpoints.ca });
   const tokens: TokenSource = createTokenSource(tenant, {
     dispatcher: agent,

@@ -29,6 +29,8 @@ export interface FakeApi {
   tokenRequests: SeenRequest[];
   /** Tokens issued so far; the API accepts only the latest unless `acceptAnyToken`. */
   tokensIssued: number;
+  /** `expires_in` of the tokens issued (seconds). */
+  tokenLifetimeSec: number;
   handle: ApiHandler;
   /** Replace the token endpoint's answer (status + JSON body). */
   tokenAnswer?: (req: SeenRequest) => { status: number; body: unknown } | undefined;
@@ -66,6 +68,7 @@ export async function startFakeApi(): Promise<FakeApi> {
     requests: [],
     tokenRequests: [],
     tokensIssued: 0,
+    tokenLifetimeSec: 3599,
     handle: (_req, res) => sendJson(res, 404, { Message: 'No HTTP resource was found.' }),
     tenant: (overrides = {}) => ({
       name: 'fixture',
@@ -111,8 +114,8 @@ export async function startFakeApi(): Promise<FakeApi> {
         fake.tokensIssued++;
         return sendJson(res, 200, {
           token_type: 'Bearer',
-          expires_in: 3599,
-          ext_expires_in: 3599,
+          expires_in: fake.tokenLifetimeSec,
+          ext_expires_in: fake.tokenLifetimeSec,
           access_token: `token-${fake.tokensIssued}`,
         });
       }
