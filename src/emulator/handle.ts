@@ -32,7 +32,10 @@ export interface Emulator {
     contentType: ContentType,
     by?: 'a tenant admin' | 'a service admin',
   ): boolean;
-  /** Publishes one blob of `count` generated records now (contentCreated may be back-dated). Returns its contentId. */
+  /**
+   * Publishes one blob of `count` generated records now, visible at once; contentCreated is
+   * `createdAt` (default one second ago). Returns its contentId.
+   */
   publishRecords(args: {
     tenant: string;
     contentType: ContentType;

@@ -240,7 +240,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         contentType: args.contentType,
         records: records.map((r) => Buffer.from(JSON.stringify(r))),
         meta: records.map(metaOf),
-        created: args.createdAt?.getTime(),
+        // A second back by default, so a listing that ends "now" right after includes it (end is exclusive).
+        created: args.createdAt?.getTime() ?? now - 1000,
       }).contentId;
     },
     subscription: (tenant, contentType) => subscriptions.get(requireTenant(tenant), contentType),

@@ -9,7 +9,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { api, emulator, eventually, listAll, makeCertificate, startSubscription, token } from './helpers.js';
+import {
+  api,
+  emulator,
+  eventually,
+  iso,
+  listAll,
+  makeCertificate,
+  startSubscription,
+  token,
+} from './helpers.js';
 
 describe('start, list, stop', () => {
   it('start answers 200 with contentType, status "enabled" and webhook null', async () => {
@@ -82,8 +91,15 @@ describe('start, list, stop', () => {
     ).toBe('AF20023');
     await new Promise((r) => setTimeout(r, 5));
     expect((await startSubscription(emu, 'Audit.General', undefined, bearer)).status).toBe(200);
-    const after = emu.publishRecords({ tenant: emu.tenants[0]!, contentType: 'Audit.General', count: 3 });
-    const { items } = await listAll(emu, 'subscriptions/content?contentType=Audit.General', bearer);
+    const now = emu.now();
+    const after = emu.publishRecords({
+      tenant: emu.tenants[0]!,
+      contentType: 'Audit.General',
+      count: 3,
+      createdAt: new Date(now),
+    });
+    const window = `&startTime=${iso(now - 3_600_000)}&endTime=${iso(now + 3_600_000)}`;
+    const { items } = await listAll(emu, `subscriptions/content?contentType=Audit.General${window}`, bearer);
     expect(items.map((i) => i.contentId)).toEqual([after]);
     const old = await api(emu, `audit/${before}`, { token: bearer });
     expect(old.code()).toBe('AF20050');

@@ -38,16 +38,14 @@ export function listContent(
   }
   // Content lists blobs; notifications list webhook attempts (none without a webhook).
   const base = ctx.baseUrl();
-  const candidates: readonly Listable[] =
+  const candidates: Iterable<Listable> =
     options.operation === 'notifications'
       ? ctx.notifier.history(call.tenantId, contentType).map((a) => ({
           seq: a.seq,
           blob: a.blob,
           json: () => notificationJson(base, a),
         }))
-      : ctx.store
-          .list(call.tenantId, contentType)
-          .map((b) => ({ seq: b.seq, blob: b, json: () => contentItem(base, b) }));
+      : blobsFrom(ctx.store.list(call.tenantId, contentType), cursor, base);
   const visible = now >= sub.firstContentAt;
   const page: Listable[] = [];
   let next: Listable | undefined;
@@ -98,4 +96,19 @@ interface Listable {
   seq: number;
   blob: Blob;
   json(): Record<string, string>;
+}
+
+/** Blobs from the cursor on, found by binary search (lists are in seq order) and wrapped lazily. */
+function* blobsFrom(list: readonly Blob[], cursor: number, base: string): Generator<Listable> {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.seq < cursor) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < list.length; i++) {
+    const b = list[i]!;
+    yield { seq: b.seq, blob: b, json: () => contentItem(base, b) };
+  }
 }
