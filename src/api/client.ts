@@ -193,6 +193,11 @@ export function createApiClient(tenant: TenantConfig, deps: ApiClientDeps): Diag
           const token = await tokens.getToken(refreshed);
           const sentAt = now();
           const started = performance.now();
+          const report = (status: number, afCode?: string) => {
+            const e = { method, operation, status, afCode, ms: Math.round(performance.now() - started) };
+            logger.debug(e, 'API request done.');
+            deps.onRequest?.(e);
+          };
           let res: Dispatcher.ResponseData;
           try {
             res = await request(url, {
@@ -206,14 +211,13 @@ export function createApiClient(tenant: TenantConfig, deps: ApiClientDeps): Diag
               dispatcher: agent,
             });
           } catch (err) {
-            const e = toConnectorError(err, operation);
-            deps.onRequest?.({ method, operation, status: 0, ms: performance.now() - started });
-            throw e;
+            report(0);
+            throw toConnectorError(err, operation);
           }
           const headers = flatHeaders(res.headers);
           noteDate(headers.date, sentAt, now());
           if (res.statusCode >= 200 && res.statusCode < 300) {
-            deps.onRequest?.({ method, operation, status: res.statusCode, ms: performance.now() - started });
+            report(res.statusCode);
             return { status: res.statusCode, headers, body: res.body };
           }
           const text = await readTextCapped(res.body);
@@ -224,13 +228,7 @@ export function createApiClient(tenant: TenantConfig, deps: ApiClientDeps): Diag
             retryAfter: headers['retry-after'],
             nowMs: now(),
           });
-          deps.onRequest?.({
-            method,
-            operation,
-            status: res.statusCode,
-            afCode: err.afCode,
-            ms: performance.now() - started,
-          });
+          report(res.statusCode, err.afCode);
           // An expired or revoked token: get a fresh one once, then give up.
           if (err.code === 'AUTH_DENIED' && !refreshed) {
             refreshed = true;
