@@ -272,5 +272,7 @@ export function register(program: Command): void {
       process.once('SIGINT', force);
       process.once('SIGTERM', force);
       await service.stop();
+      // Everything is committed and closed; a client's pending backoff timer must not hold the process.
+      setTimeout(() => process.exit(process.exitCode ?? 0), 2_000).unref();
     });
 }
