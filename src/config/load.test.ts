@@ -94,6 +94,16 @@ tenants:
     expect(t.credential.kind === 'secret' && t.credential.secret.reveal()).toBe(SECRET_VALUE);
   });
 
+  it('loads the annotated example configuration', async () => {
+    const config = await loadConfig(path.join(import.meta.dirname, 'atp-siem.example.yaml'), {
+      ATP_SIEM_CLIENT_SECRET: 'x',
+    });
+    expect(config.tenants.map((t) => [t.name, t.cloud, t.contentTypes])).toEqual([
+      ['contoso', 'commercial', ['Audit.General']],
+    ]);
+    expect(config.collector.requestBudgetPerMinute).toBe(1800);
+  });
+
   it('defaults to the commercial cloud, all five content types and the tenant as publisher', async () => {
     const config = await loadConfig(await write(minimal()), { O365_SECRET: 'x' });
     const t = config.tenants[0]!;
