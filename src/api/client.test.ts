@@ -142,6 +142,19 @@ describe('createApiClient over loopback HTTP', () => {
       expect(r.url.searchParams.getAll('PublisherIdentifier')).toEqual([TENANT_ID]);
   });
 
+  it('keeps the next-page URL verbatim, opaque token encoding included', async () => {
+    fake.handle = (req, res) => {
+      if (req.url.search.includes('nextPage=')) return sendJson(res, 200, [item(2, fake.base)]);
+      return sendJson(res, 200, [item(1, fake.base)], {
+        NextPageUri: `${feedRoot(fake.base)}/subscriptions/content?contentType=Audit.General&startTime=2026-11-20T10:00:00&nextPage=a%20b+c%2Fd`,
+      });
+    };
+    await collect(client.listContent('Audit.General', START, END));
+    expect(fake.requests[1]!.url.search).toBe(
+      `?contentType=Audit.General&startTime=2026-11-20T10:00:00&nextPage=a%20b+c%2Fd&PublisherIdentifier=${TENANT_ID}`,
+    );
+  });
+
   it('starts a missing subscription when listing meets AF20022, then lists again once', async () => {
     let subscribed = false;
     fake.handle = (req, res) => {

@@ -165,7 +165,11 @@ export function createApiClient(tenant: TenantConfig, deps: ApiClientDeps): Diag
       );
     }
     const hasPublisher = [...url.searchParams.keys()].some((k) => k.toLowerCase() === 'publisheridentifier');
-    if (!hasPublisher) url.searchParams.append('PublisherIdentifier', tenant.publisherId);
+    // Appended as text: going through searchParams would re-encode the opaque nextPage token.
+    if (!hasPublisher) {
+      const param = `PublisherIdentifier=${encodeURIComponent(tenant.publisherId)}`;
+      url.search = url.search.length > 1 ? `${url.search}&${param}` : `?${param}`;
+    }
     return url;
   }
 
