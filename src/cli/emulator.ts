@@ -22,7 +22,11 @@ export function register(program: Command): void {
       number('--port', 0, 65535),
       0,
     )
-    .option('--host <address>', 'address to bind', '127.0.0.1')
+    .option(
+      '--host <address>',
+      'address to bind (keep loopback: the emulator hands out tokens to anyone who can reach it)',
+      '127.0.0.1',
+    )
     .option(
       '--tenant <guid[=domain]>',
       'emulated tenant GUID, optionally with its verified domain (repeatable; default: one tenant derived from --seed)',

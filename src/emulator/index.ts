@@ -163,6 +163,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const stats: RequestStats = { requests: 0, byStatus: {}, faults: {} };
   const server = createEmulatorServer(ctx, options.tls, stats);
   const host = options.host ?? DEFAULTS.host;
+  if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(host)) {
+    // Anyone who can reach it gets tokens for the printed client: fine on loopback only.
+    log.warn(
+      { host },
+      'Emulator bound outside loopback; it accepts its generated credentials from anywhere that can reach it.',
+    );
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? DEFAULTS.port, host, () => resolve());
