@@ -216,5 +216,16 @@ describe('ground truth of losses', () => {
     await startSubscription(emu, 'Audit.General', undefined, bearer);
     const line = await eventually(() => readLines(gt).find((l) => l.kind === 'blob-withdrawn'));
     expect(line.contentId).toBe(id);
+    // Content back-dated into the lost gap is reported too, as soon as it is published.
+    const backdated = emu.publishRecords({
+      tenant: emu.tenants[0]!,
+      contentType: 'Audit.General',
+      count: 1,
+      createdAt: new Date(emu.now() - 60_000),
+    });
+    await eventually(() =>
+      readLines(gt).find((l) => l.kind === 'blob-withdrawn' && l.contentId === backdated),
+    );
+    expect((await api(emu, `audit/${backdated}`, { token: bearer })).code()).toBe('AF20050');
   });
 });

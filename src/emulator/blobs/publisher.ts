@@ -192,6 +192,12 @@ export class Publisher {
     this.deps.onPublished?.(blob);
     const marginMs = this.deps.options.expiryMarginWallMs * this.deps.clock.speed;
     this.deps.groundTruth.published(blob, expiresEarly || blob.expiresAt - now < marginMs);
+    const sub = this.deps.subscriptions.get(blob.tenantId, blob.contentType);
+    if (sub && created < sub.visibleFrom) {
+      // Created inside a gap a restart already gave up: never reachable, and said so.
+      blob.withdrawn = true;
+      this.deps.groundTruth.withdrawn(blob);
+    }
     return blob;
   }
 
@@ -208,6 +214,9 @@ export class Publisher {
       } else {
         // Back-fill: created in a window a client may already have polled.
         contentCreated = created - random.between(2 * MINUTE_MS, 2 * HOUR_MS);
+        // Not into a gap lost by a stop and restart: that content would be unreachable.
+        const visibleFrom = this.deps.subscriptions.get(feed.tenantId, ct)?.visibleFrom ?? 0;
+        contentCreated = Math.max(contentCreated, Math.min(created, visibleFrom));
       }
     }
     const records = feed.generator.records(ct, count, new Date(eventsFrom), new Date(eventsTo));
