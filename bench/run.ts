@@ -22,6 +22,7 @@ import { createTokenSource } from '../src/api/auth.js';
 import { createAgent } from '../src/api/http.js';
 import { loadConfig, type TenantConfig } from '../src/config/index.js';
 import { extractIndex } from '../src/schema/index.js';
+import { startIndexPool } from '../src/pipeline/index-pool.js';
 import { createCollector, planWindows } from '../src/sources/o365-management/index.js';
 import { openStore } from '../src/store/index.js';
 import { createLogger } from '../src/telemetry/logger.js';
@@ -134,6 +135,11 @@ async function ingestPass(
   dir: string,
 ): Promise<{ records: number; seconds: number }> {
   const store = await openStore({ dataDir: path.join(dir, 'store') });
+  // As `atp-siem run` does: index fields computed by worker threads beside the main thread.
+  const indexer = await startIndexPool({
+    fallback: extractIndex,
+    onFallback: (err) => note(`inline indexing: ${err.message}`),
+  });
   const client = createApiClient(tenant, { logger, budgetPerMinute: 60_000 });
   const collector = createCollector({
     store,
@@ -146,6 +152,7 @@ async function ingestPass(
       idleCheckMs: 50,
     },
     extractIndex,
+    indexer,
     logger,
   });
   const started = performance.now();
@@ -159,6 +166,7 @@ async function ingestPass(
   const records = collector.snapshot().reduce((n, r) => n + r.records + r.duplicates, 0);
   await collector.stop();
   await client.close();
+  await indexer?.close();
   await store.close();
   return { records, seconds };
 }

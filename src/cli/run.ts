@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { createApiClient } from '../api/index.js';
 import { loadConfig, parseDuration, type Config } from '../config/index.js';
+import { startIndexPool } from '../pipeline/index-pool.js';
 import { extractIndex } from '../schema/index.js';
 import {
   createCollector,
@@ -40,6 +41,8 @@ export interface ServiceOptions {
   /** Show the back-fill progress (a table on a TTY, log lines otherwise). */
   progress?: boolean;
   overrides?: SettingOverrides;
+  /** Worker threads computing index fields; 0 or absent: inline. */
+  indexWorkers?: number;
   /** Replaces the schema's indexer (the demo counts record types through it). */
   extractIndex?: ExtractIndex;
   /** Override `listen` (the demo uses port 0). */
@@ -88,10 +91,21 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     blobConcurrency: config.collector.blobConcurrency,
     retryBaseMs: options.overrides?.retryBaseMs,
   };
+  // Indexing is the costliest step per record: optionally, worker threads do it beside the main thread
+  // (worth it only with spare cores; each worker costs its own heap).
+  const indexer =
+    options.extractIndex || !options.indexWorkers
+      ? undefined
+      : await startIndexPool({
+          fallback: extractIndex,
+          workers: options.indexWorkers,
+          onFallback: (err) => logger.warn({ err }, 'Index workers did not start; indexing inline.'),
+        });
   const collector = createCollector({
     store,
     tenants,
     settings,
+    indexer,
     extractIndex: options.extractIndex ?? extractIndex,
     logger: logger.child({ component: 'o365-management' }),
     metrics,
@@ -153,6 +167,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   } catch (err) {
     clearInterval(retentionTimer);
     server?.close();
+    await indexer?.close();
     await store.close();
     throw err;
   }
@@ -170,6 +185,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         clearInterval(retentionTimer);
         await collector.stop();
         await Promise.allSettled(tenants.map((t) => t.client.close()));
+        await indexer?.close();
         if (server) {
           server.closeAllConnections();
           await new Promise<void>((resolve) => server?.close(() => resolve()));
@@ -210,6 +226,7 @@ interface RunFlags {
   retryBase?: number;
   progress?: boolean;
   listen?: { host: string; port: number };
+  indexWorkers?: number;
 }
 
 function parseListen(text: string): { host: string; port: number } {
@@ -244,6 +261,16 @@ export function register(program: Command): void {
       'override listen for /healthz and /metrics (port 0: any free port)',
       parseListen,
     )
+    .option(
+      '--index-workers <n>',
+      'worker threads computing index fields beside the main thread (0: inline; helps with spare cores)',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 16)
+          throw new Error('--index-workers: a whole number from 0 to 16');
+        return n;
+      },
+    )
     .option('--no-progress', 'no back-fill progress display')
     .action(async (flags: RunFlags) => {
       const config = await loadConfig(flags.config);
@@ -258,6 +285,7 @@ export function register(program: Command): void {
         logger,
         progress: flags.progress !== false,
         listen: flags.listen,
+        indexWorkers: flags.indexWorkers,
         overrides: {
           pollIntervalMs: flags.pollInterval,
           stragglerIntervalMs: flags.stragglerInterval,

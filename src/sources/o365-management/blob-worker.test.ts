@@ -61,6 +61,31 @@ describe('processBlob', () => {
     expect(store.storeCalls).toBe(3);
   });
 
+  it('stores chunks in order while an asynchronous indexer works on the next one', async () => {
+    const ids = Array.from({ length: 2_500 }, (_, i) => `r${i}`);
+    client.blobs.set(blob.contentUri, records(ids));
+    const slow = {
+      index: async (batch: Array<{ value: unknown }>) => {
+        await new Promise((r) => setTimeout(r, 5));
+        return batch.map((r) => fallbackExtractIndex(r.value));
+      },
+      close: async () => undefined,
+    };
+    const outcome = await processBlob(blob, { ...deps, indexer: slow, chunkRecords: 1_000 });
+    expect(outcome).toMatchObject({ kind: 'delivered', result: { inserted: 2_500 } });
+    expect([...store.records.keys()].map((k) => k.split('/')[1])).toEqual(ids);
+  });
+
+  it('leaves the blob for a retry when indexing fails', async () => {
+    client.blobs.set(blob.contentUri, records(['a', 'b']));
+    const broken = {
+      index: async () => Promise.reject(new Error('worker died')),
+      close: async () => undefined,
+    };
+    expect(await processBlob(blob, { ...deps, indexer: broken })).toMatchObject({ kind: 'retry' });
+    expect(await store.blobState('c1')).toBe('pending');
+  });
+
   it('drops a blob already past its expiration without calling the API', async () => {
     const expired = { ...blob, contentExpiration: new Date(NOW - 1).toISOString() };
     const outcome = await processBlob(expired, deps);

@@ -5,9 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { BlobRef, CommitResult, PendingBlob, RecordInput, Store } from '../../store/types.js';
+import { inlineIndexer, type RecordIndexer } from '../../pipeline/index-pool.js';
 import {
   errorFacts,
   isSubscriptionLost,
+  type BlobRecord,
   type Clock,
   type ExtractIndex,
   type SourceApiClient,
@@ -31,6 +33,8 @@ export interface BlobWorkerDeps {
   store: Store;
   client: SourceApiClient;
   extractIndex: ExtractIndex;
+  /** Computes index fields off the main thread; inline with extractIndex when absent. */
+  indexer?: RecordIndexer;
   clock: Clock;
   /** Checked between records; true → abandon the attempt. */
   stopping?: () => boolean;
@@ -106,23 +110,45 @@ export async function processBlob(blob: PendingBlob, deps: BlobWorkerDeps): Prom
   }
 
   const chunkSize = deps.chunkRecords ?? CHUNK_RECORDS;
-  let chunk: RecordInput[] = [];
+  const indexer = deps.indexer ?? inlineIndexer(deps.extractIndex);
+  // Chunks are stored strictly in order, one after the other; while chunk k is indexed (a worker
+  // thread, see src/pipeline/index-pool.ts) and stored, chunk k+1 is read. At most two chunks are in
+  // memory at once.
+  let stored: Promise<void> = Promise.resolve();
+  const flush = (records: BlobRecord[], last: boolean): Promise<void> => {
+    const indexing = indexer.index(records);
+    indexing.catch(() => undefined); // surfaces through `stored` below
+    stored = stored.then(async () => {
+      const indexes = await indexing;
+      const inputs: RecordInput[] = records.map((r, i) => ({
+        id: recordId(r.value, r.raw),
+        raw: r.raw,
+        index: indexes[i] as RecordInput['index'],
+      }));
+      addResult(result, await (last ? store.commitBlob(ref, inputs) : store.storeRecords(ref, inputs)));
+    });
+    return stored;
+  };
+  let chunk: BlobRecord[] = [];
   try {
     for await (const record of client.fetchBlob(blob.contentUri)) {
-      chunk.push({
-        id: recordId(record.value, record.raw),
-        raw: record.raw,
-        index: deps.extractIndex(record.value),
-      });
+      chunk.push(record);
       if (chunk.length >= chunkSize) {
-        addResult(result, await store.storeRecords(ref, chunk));
+        const before = stored;
+        void flush(chunk, false).catch(() => undefined);
         chunk = [];
-        if (deps.stopping?.()) return { kind: 'abandoned', result };
+        await before;
+        if (deps.stopping?.()) {
+          await stored;
+          return { kind: 'abandoned', result };
+        }
       }
     }
-    addResult(result, await store.commitBlob(ref, chunk));
+    await flush(chunk, true);
     return { kind: 'delivered', result };
   } catch (err) {
+    // Let chunks already handed over finish (or fail) before recording the outcome.
+    await stored.catch(() => undefined);
     const facts = errorFacts(err);
     const reason = dropReasonFor(facts.code, facts.afCode);
     if (reason) {

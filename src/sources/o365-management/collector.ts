@@ -5,6 +5,7 @@
  * windows, because blobs appear late); per tenant a pool of blob workers
  * draining the ledger's pending blobs.
  */
+import type { RecordIndexer } from '../../pipeline/index-pool.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { CollectorMetrics } from '../../telemetry/metrics.js';
 import type { BlobRef, Store } from '../../store/types.js';
@@ -51,6 +52,8 @@ export interface CollectorOptions {
   tenants: CollectorTenant[];
   settings: CollectorSettings;
   extractIndex: ExtractIndex;
+  /** Computes index fields off the main thread (src/pipeline/index-pool.ts); inline when absent. */
+  indexer?: RecordIndexer;
   logger: Logger;
   metrics?: CollectorMetrics;
   clock?: Clock;
@@ -385,6 +388,7 @@ export function createCollector(options: CollectorOptions): Collector {
               store,
               client: tenant.client,
               extractIndex: options.extractIndex,
+              indexer: options.indexer,
               clock,
               stopping: () => stopping,
               retryBaseMs: settings.retryBaseMs,
