@@ -180,9 +180,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const timers = [
     setInterval(() => {
-      publisher.tick();
-      publisher.sweepExpired();
-      void notifier.flush();
+      // A failure here is logged and the next tick tries again; the server keeps serving.
+      try {
+        publisher.tick();
+        publisher.sweepExpired();
+      } catch (err) {
+        log.error({ err }, 'Emulator publication failed.');
+      }
+      notifier.flush().catch((err: unknown) => log.error({ err }, 'Webhook notification round failed.'));
     }, options.publishIntervalMs ?? DEFAULTS.publishIntervalMs),
     setInterval(() => log.info({ ...stats, blobs: store.size }, 'Emulator summary.'), 60_000),
   ];
