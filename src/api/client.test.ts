@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Secret } from '../config/secret.js';
 import { createApiClient, type DiagnosableApiClient } from './client.js';
 import { failure } from './testing/expect-failure.js';
@@ -336,6 +336,23 @@ describe('createApiClient over loopback HTTP', () => {
     fake.handle = (_req, res) => sendJson(res, 200, []);
     await collect(client.listContent('Audit.General', START, END));
     expect(fake.tokenRequests).toHaveLength(3);
+  });
+
+  it('ends a pending backoff at once when the client is closed', async () => {
+    const real = createApiClient(fake.tenant(), {
+      logger: silent,
+      retryPolicy: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+      random: () => 0.99,
+    });
+    fake.handle = (_req, res) =>
+      sendAfError(res, 500, 'AF50000', 'An internal server error occurred. Retry the request.');
+    const pending = failure(collect(real.listContent('Audit.General', START, END)));
+    await vi.waitFor(() => expect(fake.requests).toHaveLength(1));
+    const started = Date.now();
+    await real.close();
+    const err = await pending;
+    expect(err.code).toBe('CLOSED');
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('waits on the request budget before each call', async () => {

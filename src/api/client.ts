@@ -136,7 +136,9 @@ interface RawResponse {
  */
 export function createApiClient(tenant: TenantConfig, deps: ApiClientDeps): DiagnosableApiClient {
   const now = deps.now ?? (() => Date.now());
-  const clock: Clock = deps.clock ?? { now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+  // close() ends pending backoff and budget waits at once, so a stopping collector is not held by a timer.
+  const closing = new AbortController();
+  const clock: Clock = deps.clock ?? { now, sleep: (ms) => abortableSleep(ms, closing.signal) };
   const logger = deps.logger.child({ tenantName: tenant.name });
   const agent = createAgent({ ca: tenant.endpoints.ca });
   const tokens: TokenSource = createTokenSource(tenant, {
@@ -425,9 +427,26 @@ export function createApiClient(tenant: TenantConfig, deps: ApiClientDeps): Diag
       return Math.round(sorted[Math.floor(sorted.length / 2)] as number);
     },
     async close() {
-      await agent.close();
+      closing.abort();
+      await agent.destroy();
     },
   };
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const closed = () => reject(new ConnectorError('CLOSED', 'The API client was closed.'));
+    if (signal.aborted) return closed();
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      closed();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function statusOf(text: string): string | undefined {

@@ -48,6 +48,8 @@ export const ERROR_CODES = {
   BLOB_INVALID_ID: { retryable: false, summary: 'the content id is invalid (AF20052)' },
   // A truncated body is most often a dropped connection: worth fetching again.
   BLOB_MALFORMED: { retryable: true, summary: 'the content blob is not a complete JSON array' },
+  // Only while shutting down; the work is picked up again at the next start.
+  CLOSED: { retryable: true, summary: 'the client was closed' },
   URL_REFUSED: { retryable: false, summary: 'the API pointed at a URL outside the configured API host' },
   CONFIG_INVALID: { retryable: false, summary: 'the configuration is invalid' },
   SINK_REJECTED: { retryable: false, summary: 'the sink rejected the batch' },
@@ -247,6 +249,9 @@ const NETWORK_ERROR_CODES = new Set([
   'UND_ERR_CLOSED',
 ]);
 
+/** undici's answer for a request cut by closing the client. */
+const CLOSED_ERROR_CODES = new Set(['UND_ERR_DESTROYED', 'UND_ERR_ABORTED']);
+
 /**
  * Turns anything thrown at an edge into a ConnectorError (network failures become NETWORK).
  * @example toConnectorError(new Error('boom'), 'content.list').code // 'INTERNAL'
@@ -263,6 +268,11 @@ export function toConnectorError(err: unknown, operation: ApiOperation): Connect
         cause: err,
       },
     );
+  }
+  if (findCode(err, (c) => CLOSED_ERROR_CODES.has(c)) !== undefined) {
+    return new ConnectorError('CLOSED', `${operation} stopped: ${ERROR_CODES.CLOSED.summary}`, {
+      cause: err,
+    });
   }
   const code = findCode(err, (c) => NETWORK_ERROR_CODES.has(c));
   if (code !== undefined) {
