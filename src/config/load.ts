@@ -61,7 +61,9 @@ export interface ConfigProblem {
 export class ConfigError extends ConnectorError {
   readonly problems: ConfigProblem[];
 
-  constructor(file: string, problems: ConfigProblem[]) {
+  constructor(file: string, unsorted: ConfigProblem[]) {
+    // In file order, so that the operator can walk down the file.
+    const problems = [...unsorted].sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
     const lines = problems.map((p) => {
       const where = p.path === '' ? '' : `${p.path}: `;
       const at = p.line === undefined ? '' : ` (line ${p.line})`;

@@ -124,6 +124,15 @@ const endpointUrl = (what: string) =>
     }
   });
 
+/** A whole number in [min, max], with a message that says so. */
+const wholeNumber = (what: string, min: number, max: number, fallback: number) =>
+  z
+    .number({ error: `set ${what} to a whole number from ${min} to ${max}` })
+    .int(`set ${what} to a whole number from ${min} to ${max}`)
+    .min(min, `set ${what} to a whole number from ${min} to ${max}`)
+    .max(max, `set ${what} to a whole number from ${min} to ${max}`)
+    .default(fallback);
+
 const trimSlash = (text: string) => text.replace(/\/+$/, '');
 
 export const endpointsSchema = z
@@ -218,8 +227,8 @@ export const collectorSchema = z
     poll_interval: duration('30s', '1s', '1h'),
     straggler_window: duration('48h', '1h', '7d'),
     straggler_interval: duration('15m', '1m', '24h'),
-    blob_concurrency: z.number().int('blob_concurrency must be a whole number').min(1).max(64).default(4),
-    request_budget_per_minute: z.number().int().min(1).max(60_000).default(1800),
+    blob_concurrency: wholeNumber('blob_concurrency', 1, 64, 4),
+    request_budget_per_minute: wholeNumber('request_budget_per_minute', 1, 60_000, 1800),
   })
   .transform((c) => ({
     pollIntervalMs: c.poll_interval,
@@ -232,7 +241,7 @@ export const collectorSchema = z
 export const configSchema = z
   .strictObject({
     data_dir: z.string().min(1).optional(),
-    retention_days: z.number().int('retention_days must be a whole number').min(1).max(3650).default(30),
+    retention_days: wholeNumber('retention_days', 1, 3650, 30),
     log_level: z
       .enum(LOG_LEVELS, { error: `set log_level to one of ${LOG_LEVELS.join(', ')}` })
       .default('info'),
