@@ -230,7 +230,7 @@ describe('API client against the emulator', () => {
         void _;
     };
     let err: unknown;
-    for (let i = 0; i < 5 && !err; i++)
+    for (let i = 0; i < 10 && !err; i++)
       err = await attempt().then(
         () => undefined,
         (e: unknown) => e,
