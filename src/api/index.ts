@@ -22,6 +22,6 @@ export {
   toConnectorError,
 } from './errors.js';
 export type { ApiOperation, ConnectorErrorOptions, ErrorCode, ErrorStage } from './errors.js';
-export { JsonArraySplitter, splitJsonArray } from './json-array-splitter.js';
+export { JsonArraySplitter, recordsBeforeError, splitJsonArray } from './json-array-splitter.js';
 export { backoffDelay, DEFAULT_RETRY_POLICY, RequestBudget, systemClock, withRetry } from './retry.js';
 export type { Clock, RetryOptions, RetryPolicy } from './retry.js';
