@@ -4,6 +4,7 @@
  * because `schema` imports nothing; a type test keeps the two identical.
  */
 import type { NormalizedEvent } from './event.js';
+import { fastIndex } from './index-fast.js';
 import { normalize } from './normalize.js';
 
 /** Same shape as `IndexedFields` in src/store/types.ts. */
@@ -50,11 +51,18 @@ export function indexFromEvent(event: NormalizedEvent): IndexedFields {
 }
 
 /**
- * Index columns for one parsed record, ready for `RecordInput.index`.
+ * Index columns for one parsed record, ready for `RecordInput.index`. Valid
+ * records take the fast path of index-fast.ts; any record it cannot prove
+ * valid takes `extractIndexReference`, so the result is always the same.
  *
  * @example
  * store.commitBlob(blob, records.map((r) => ({ id: r.Id, raw, index: extractIndex(r) })));
  */
 export function extractIndex(record: unknown): IndexedFields {
+  return fastIndex(record) ?? extractIndexReference(record);
+}
+
+/** The definition of the index columns: the full normalized event, then its columns (about ten times slower). */
+export function extractIndexReference(record: unknown): IndexedFields {
   return indexFromEvent(normalize(record).event);
 }

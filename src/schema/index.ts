@@ -6,7 +6,7 @@
 export type * from './event.js';
 export { NORMALIZED_EVENT_VERSION } from './event.js';
 export { normalize, describeIssues } from './normalize.js';
-export { extractIndex, indexFromEvent } from './index-fields.js';
+export { extractIndex, extractIndexReference, indexFromEvent } from './index-fields.js';
 export type { IndexedFields } from './index-fields.js';
 export { SEVERITY_IDS, SEVERITY_RISK, recordTypeName } from './map/common.js';
 export * from './enums.js';

@@ -253,9 +253,11 @@ export function resolveRefs(value: unknown): unknown {
       return target === undefined || ancestors.has(target) ? null : copy(target, ancestors);
     }
     if (ancestors.has(v)) return null;
-    const next = new Set(ancestors).add(v);
+    // `ancestors` is the current path: added on the way down, removed on the way back up.
+    ancestors.add(v);
     const out: Record<string, unknown> = {};
-    for (const k of keys) if (k !== '$id') out[k] = copy(v[k], next);
+    for (const k of keys) if (k !== '$id') out[k] = copy(v[k], ancestors);
+    ancestors.delete(v);
     return out;
   };
   return copy(value, new Set());

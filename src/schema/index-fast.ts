@@ -1,0 +1,516 @@
+/**
+ * The fast path of `extractIndex()`: reads the index columns straight from
+ * the parsed record, with hand-written checks instead of the zod schemas and
+ * without building the normalized event (about ten times cheaper).
+ *
+ * Contract: `fastIndex()` returns fields only when it can prove the strict
+ * schema of records.ts accepts the record, and then computes every column the
+ * way `indexFromEvent(normalize(record).event)` does. Whenever it cannot
+ * decide (an invalid field, a key spelled in another case, an alias, an
+ * unusual shape) it returns null and the caller takes the reference path, so
+ * invalid records keep exactly the reference's `invalidReason`. Each check
+ * below mirrors one schema of records.ts; a check answering "false" is always
+ * safe, answering "true" must imply the zod schema succeeds. The equivalence
+ * test (index-fields.test.ts) compares both paths on fixtures, generated and
+ * random records.
+ */
+import type { IndexedFields } from './index-fields.js';
+import { FILE_VERDICTS } from './enums.js';
+import { buildLinks, emailAddress, isGuid } from './links.js';
+import { userRef } from './map/common.js';
+import {
+  foldName,
+  keyCanonicalizer,
+  isRecord,
+  parseJsonLayer,
+  resolveRefs,
+  text,
+  toClientIp,
+  toEnumValue,
+  toSha256Hex,
+  toUtcIso,
+  uniq,
+} from './wire.js';
+
+/** True when the strict schema accepts the value; false when it rejects it or this check cannot tell. */
+type Check = (v: unknown) => boolean;
+
+const INT_TEXT = /^\s*-?\d+\s*$/;
+const NUM_TEXT = /^\s*-?\d+(\.\d+)?\s*$/;
+
+const str: Check = (v) => typeof v === 'string';
+const nonEmptyStr: Check = (v) => typeof v === 'string' && v.length > 0;
+/** `int` of records.ts: a safe integer (what zod's `.int()` accepts) or integer text. */
+const int: Check = (v) => Number.isSafeInteger(v) || (typeof v === 'string' && INT_TEXT.test(v));
+/** `num`: a finite number or decimal text. */
+const num: Check = (v) =>
+  (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && NUM_TEXT.test(v));
+const bool: Check = (v) => typeof v === 'boolean';
+/** `utcTime`: text `toUtcIso` reads. */
+const time: Check = (v) => typeof v === 'string' && toUtcIso(v) !== null;
+/**
+ * `enumField`: the values `toEnumValue` reads. Whether it returns null does
+ * not depend on the table (unknown numbers and names are kept), so an empty
+ * one answers for every enum.
+ */
+const NO_NAMES: Readonly<Record<number, string>> = {};
+const enumValue: Check = (v) => toEnumValue(NO_NAMES, v) !== null;
+/** `clientIp`: absent forms or a readable IP. */
+const ip: Check = (v) => {
+  const p = toClientIp(v);
+  return p === null || p.ip !== null;
+};
+const sha: Check = (v) => typeof v === 'string' && toSha256Hex(v) !== null;
+const strList: Check = (v) => Array.isArray(v) && v.every(str);
+const list =
+  (item: Check): Check =>
+  (v) =>
+    Array.isArray(v) && v.every(item);
+/** Accepts anything: for fields checked separately after the object (AIR `Data`, `Actions`). */
+const later: Check = () => true;
+
+interface Field {
+  check: Check;
+  required: boolean;
+}
+const req = (check: Check): Field => ({ check, required: true });
+/** `opt` of records.ts: nullish, or the check. */
+const opt = (check: Check): Field => ({
+  check: (v) => v === null || v === undefined || check(v),
+  required: false,
+});
+
+/** Cap of the per-object cache of unknown keys, so hostile key variety cannot grow memory. */
+const KEY_CACHE_MAX = 4096;
+
+/**
+ * `obj` of records.ts (a loose object whose keys are matched ignoring case).
+ * Accepts only objects already in canonical spelling: a key that is another
+ * spelling of a known field or an alias would be renamed by the schema, so the
+ * check gives up on it rather than model the renaming.
+ */
+function obj(shape: Readonly<Record<string, Field>>, aliases: Readonly<Record<string, string>> = {}): Check {
+  const fields = new Map(Object.entries(shape));
+  const required = Object.keys(shape).filter((k) => shape[k]?.required);
+  const folded = new Set([...Object.keys(shape), ...Object.keys(aliases)].map((k) => k.toLowerCase()));
+  /** Unknown keys seen before: true when the key is harmless (neither a respelling nor `__proto__`). */
+  const harmless = new Map<string, boolean>();
+  const isHarmless = (k: string): boolean => {
+    let ok = harmless.get(k);
+    if (ok === undefined) {
+      ok = k !== '__proto__' && !folded.has(k.toLowerCase());
+      if (harmless.size < KEY_CACHE_MAX) harmless.set(k, ok);
+    }
+    return ok;
+  };
+  return (v) => {
+    if (!isRecord(v)) return false;
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) return false;
+      const f = fields.get(k);
+      if (f === undefined ? !isHarmless(k) : !f.check(v[k])) return false;
+    }
+    for (const k of required) if (v[k] === undefined) return false;
+    return true;
+  };
+}
+
+// --- The schemas of records.ts, field for field. ---
+
+const commonShape = {
+  Id: req(nonEmptyStr),
+  RecordType: req(int),
+  CreationTime: req(time),
+  Operation: req(str),
+  OrganizationId: req(str),
+  UserType: opt(enumValue),
+  UserKey: opt(str),
+  Workload: opt(str),
+  ResultStatus: opt(str),
+  ObjectId: opt(str),
+  UserId: opt(str),
+  ClientIP: opt(ip),
+  Scope: opt(enumValue),
+  AppAccessContext: opt(
+    obj({
+      AADSessionId: opt(str),
+      APIId: opt(str),
+      ClientAppId: opt(str),
+      ClientAppName: opt(str),
+      CorrelationId: opt(str),
+      UniqueTokenId: opt(str),
+      IssuedAtTime: opt(time),
+    }),
+  ),
+  Version: opt(int),
+};
+const commonAliases = { ClientIp: 'ClientIP' };
+
+const mailShape = {
+  ...commonShape,
+  AttachmentData: opt(
+    list(
+      obj({
+        FileName: req(str),
+        FileType: opt(str),
+        FileVerdict: req(enumValue),
+        MalwareFamily: opt(str),
+        SHA256: opt(sha),
+      }),
+    ),
+  ),
+  DetectionType: req(enumValue),
+  DetectionMethod: opt(str),
+  InternetMessageId: opt(str),
+  NetworkMessageId: req(nonEmptyStr),
+  P1Sender: opt(str),
+  P2Sender: opt(str),
+  Policy: opt(enumValue),
+  PolicyAction: opt(enumValue),
+  Recipients: req(strList),
+  SenderIp: opt(ip),
+  Subject: opt(str),
+  Verdict: req(str),
+  MessageTime: opt(time),
+  EventDeepLink: opt(str),
+  DeliveryAction: req(str),
+  OriginalDeliveryLocation: opt(str),
+  LatestDeliveryLocation: opt(str),
+  Directionality: opt(str),
+  ThreatsAndDetectionTech: opt((v) => str(v) || strList(v)),
+  AdditionalActionsAndResults: opt((v) => str(v) || strList(v)),
+  Connector: opt(str),
+  AuthDetails: opt(list(obj({ Name: req(str), Value: opt(str) }))),
+  SystemOverrides: opt(
+    list(obj({ Details: opt(str), FinalOverride: opt(str), Result: opt(str), Source: opt(str) })),
+  ),
+  PhishConfidenceLevel: opt(str),
+};
+
+const urlClickShape = {
+  ...commonShape,
+  AppName: opt(str),
+  AppVersion: opt(str),
+  URLClickAction: opt(enumValue),
+  Blocked: opt(bool),
+  ClickedThrough: opt(bool),
+  SourceId: opt(str),
+  TimeOfClick: opt(time),
+  Url: req(nonEmptyStr),
+  UserIp: opt(ip),
+  EventDeepLink: opt(str),
+};
+
+const fileShape = {
+  ...commonShape,
+  FileData: req(
+    obj({
+      DocumentId: opt(str),
+      FileName: req(str),
+      FilePath: opt(str),
+      FileVerdict: req(enumValue),
+      MalwareFamily: opt(str),
+      SHA256: req(sha),
+      FileSize: opt(int),
+    }),
+  ),
+  SourceWorkload: opt(enumValue),
+  DetectionMethod: opt(str),
+  LastModifiedDate: opt(time),
+  LastModifiedBy: opt(str),
+  EventDeepLink: opt(str),
+  DetectionDate: opt(time),
+};
+
+const fileHash = obj({ Algorithm: opt(str), Value: opt(str) });
+const fileEntity = obj({ Name: opt(str), FileHashes: opt(list(fileHash)), MalwareFamily: opt(str) });
+const urlObject = obj({ Url: req(str) });
+const entity = obj({
+  Type: req(str),
+  NetworkMessageId: opt(str),
+  NetworkMessageIds: opt(strList),
+  InternetMessageId: opt(str),
+  Subject: opt(str),
+  Sender: opt(str),
+  SenderIP: opt(str),
+  Recipient: opt(str),
+  Urls: opt(list((u) => str(u) || urlObject(u))),
+  Url: opt(str),
+  Address: opt(str),
+  MailboxPrimaryAddress: opt(str),
+  Upn: opt(str),
+  Name: opt(str),
+  FileHashes: opt(list(fileHash)),
+  Files: opt(list(fileEntity)),
+  Threats: opt(strList),
+  Algorithm: opt(str),
+  Value: opt(str),
+  MalwareFamily: opt(str),
+});
+const action = obj(
+  {
+    ActionId: opt(str),
+    ActionType: opt(str),
+    ActionStatus: opt(str),
+    ApprovedBy: opt(str),
+    TimestampUtc: opt(time),
+    StartTimeUtc: opt(time),
+    EndTimeUtc: opt(time),
+    LastUpdateTimeUtc: opt(time),
+    InvestigationId: opt(str),
+    RelatedAlertIds: opt(strList),
+    Entities: opt(list(entity)),
+  },
+  { ID: 'ActionId' },
+);
+const alert = obj({
+  AlertType: opt(str),
+  AlertDisplayName: opt(str),
+  Description: opt(str),
+  Severity: opt(str),
+  Status: opt((v) => str(v) || (typeof v === 'number' && Number.isFinite(v))),
+  Category: opt(str),
+  DetectionTechnology: opt(str),
+  ConfidenceScore: opt(num),
+  IsIncident: opt(bool),
+  ProviderAlertId: opt(str),
+  SystemAlertId: opt(str),
+  Entities: opt(list(entity)),
+});
+const investigationShape = {
+  ...commonShape,
+  InvestigationId: req(str),
+  InvestigationName: opt(str),
+  InvestigationType: opt(str),
+  LastUpdateTimeUtc: opt(time),
+  StartTimeUtc: opt(time),
+  EndTimeUtc: opt(time),
+  Status: req(str),
+  DeepLinkUrl: opt(str),
+  Actions: opt(later),
+  Data: opt(later),
+  RunningTime: opt(int),
+};
+
+/** A top-level schema: its check, and the key renaming its zod preprocess applies. */
+interface TopLevel {
+  check: Check;
+  canonical: (r: Record<string, unknown>) => Record<string, unknown>;
+}
+function topLevel(
+  shape: Readonly<Record<string, Field>>,
+  aliases: Readonly<Record<string, string>>,
+): TopLevel {
+  return { check: obj(shape, aliases), canonical: keyCanonicalizer(Object.keys(shape), aliases) };
+}
+
+/** Top-level field names of each schema, to compare with records.ts in tests. */
+export const FAST_KNOWN_FIELDS = {
+  common: Object.keys(commonShape),
+  mail: Object.keys(mailShape),
+  urlClick: Object.keys(urlClickShape),
+  file: Object.keys(fileShape),
+  investigation: Object.keys(investigationShape),
+};
+
+const COMMON = topLevel(commonShape, commonAliases);
+const MAIL = topLevel(mailShape, { ...commonAliases, Connectors: 'Connector' });
+const URL_CLICK = topLevel(urlClickShape, { ...commonAliases, URL: 'Url' });
+const FILE = topLevel(fileShape, commonAliases);
+const INVESTIGATION = topLevel(investigationShape, { ...commonAliases, DeeplinkURL: 'DeepLinkUrl' });
+
+/**
+ * The record as the schema sees it when the check accepts it: as received, or
+ * with its keys renamed as the schema's preprocess renames them (Defender's
+ * `UrlClickAction` for `URLClickAction`); null otherwise.
+ */
+function accepted(schema: TopLevel, r: Record<string, unknown>): Record<string, unknown> | null {
+  if (schema.check(r)) return r;
+  const renamed = schema.canonical(r);
+  return renamed !== r && schema.check(renamed) ? renamed : null;
+}
+
+// --- Columns, computed as the mappers of map/*.ts compute them. ---
+
+type Rec = Record<string, unknown>;
+
+/** The columns every record has, for a record the schema accepts. */
+function baseColumns(r: Rec): IndexedFields {
+  const rt = r['RecordType'];
+  const iso = toUtcIso(r['CreationTime']);
+  return {
+    recordType: typeof rt === 'number' ? rt : Number(rt),
+    creationTime: iso === null || iso.startsWith('0001-01-01T') ? null : iso,
+    operation: text(r['Operation']),
+    workload: text(r['Workload']),
+    userId: text(r['UserId']),
+    verdict: null,
+    deliveryAction: null,
+    sender: null,
+    recipients: [],
+    url: null,
+    sha256: null,
+    investigationStatus: null,
+    links: [],
+    invalidReason: null,
+  };
+}
+
+function mailColumns(r: Rec): IndexedFields {
+  const out = baseColumns(r);
+  const recipients = uniq((r['Recipients'] as string[]).map((x) => x.trim()));
+  const sha256s: (string | null)[] = [];
+  for (const a of (r['AttachmentData'] as Rec[] | null | undefined) ?? [])
+    sha256s.push(toSha256Hex(a['SHA256']));
+  const nmid = text(r['NetworkMessageId'])?.toLowerCase() ?? null;
+  const from = text(r['P2Sender']);
+  out.userId = (recipients.length === 1 ? userRef(recipients[0])?.id : undefined) ?? out.userId;
+  out.verdict = text(r['Verdict']);
+  out.deliveryAction = text(r['DeliveryAction']);
+  out.sender = (from === null ? null : emailAddress(from)) ?? text(r['P1Sender']);
+  out.recipients = recipients;
+  out.sha256 = sha256s.find((s) => s !== null) ?? null;
+  out.links = buildLinks({ networkMessageIds: nmid ? [nmid] : [], urls: [], sha256s: uniq(sha256s) });
+  return out;
+}
+
+function urlClickColumns(r: Rec): IndexedFields {
+  const out = baseColumns(r);
+  const url = text(r['Url']);
+  const sourceId = text(r['SourceId']);
+  out.url = url;
+  out.links = buildLinks({
+    networkMessageIds: sourceId && isGuid(sourceId) ? [sourceId.toLowerCase()] : [],
+    urls: url ? [url] : [],
+    sha256s: [],
+  });
+  return out;
+}
+
+function fileColumns(r: Rec): IndexedFields {
+  const out = baseColumns(r);
+  const fd = r['FileData'] as Rec;
+  const hex = toSha256Hex(fd['SHA256']);
+  out.userId = userRef(text(r['LastModifiedBy']))?.id ?? out.userId;
+  out.verdict = toEnumValue(FILE_VERDICTS, fd['FileVerdict'])?.id === 1 ? 'Malware' : null;
+  out.sha256 = hex;
+  out.links = buildLinks({ networkMessageIds: [], urls: [], sha256s: uniq([hex]) });
+  return out;
+}
+
+/** What an AIR entity contributes to the columns (see `toEntity` in map/investigation.ts). */
+interface EntityFacts {
+  nmids: Set<string>;
+  urls: string[];
+  threats: string[];
+  /** [name, sha256] of each file entry. */
+  files: [string | null, string | null][];
+}
+
+function fileFacts(e: Rec): [string | null, string | null] {
+  const hashes = (e['FileHashes'] as Rec[] | null | undefined) ?? [];
+  const hash = hashes.find((h) => foldName((h['Algorithm'] as string | null | undefined) ?? '') === 'sha256');
+  return [text(e['Name']), toSha256Hex(hash?.['Value'])];
+}
+
+function addEntity(facts: EntityFacts, e: Rec): void {
+  const type = foldName(e['Type'] as string);
+  for (const id of [
+    e['NetworkMessageId'],
+    ...((e['NetworkMessageIds'] as unknown[] | null | undefined) ?? []),
+  ]) {
+    const t = text(id);
+    if (t) facts.nmids.add(t.toLowerCase());
+  }
+  facts.urls.push(
+    ...uniq([
+      text(e['Url']),
+      ...((e['Urls'] as unknown[] | null | undefined) ?? []).map((u) => text(isRecord(u) ? u['Url'] : u)),
+    ]),
+  );
+  facts.threats.push(...((e['Threats'] as string[] | null | undefined) ?? []));
+  if (type === 'file') facts.files.push(fileFacts(e));
+  else if (type === 'filehash') facts.files.push([null, fileFacts({ FileHashes: [e] })[1]]);
+  else for (const f of (e['Files'] as Rec[] | null | undefined) ?? []) facts.files.push(fileFacts(f));
+}
+
+/** Null when `Data` or `Actions` is not provably valid. */
+function investigationColumns(r: Rec): IndexedFields | null {
+  const rawActions = r['Actions'];
+  const actions: unknown[] = [];
+  if (rawActions !== null && rawActions !== undefined) {
+    if (!Array.isArray(rawActions)) return null;
+    for (const item of rawActions) {
+      const layer = parseJsonLayer(item);
+      if (!layer.ok) return null;
+      actions.push(layer.value);
+    }
+  }
+  const resolvedActions = actions.length === 0 ? [] : (resolveRefs(actions) as unknown[]);
+  if (!resolvedActions.every(action)) return null;
+  let data: Rec | null = null;
+  const rawData = r['Data'];
+  if (rawData !== null && rawData !== undefined) {
+    const layer = parseJsonLayer(rawData);
+    if (!layer.ok) return null;
+    const resolved = resolveRefs(layer.value);
+    if (!alert(resolved)) return null;
+    data = resolved as Rec;
+  }
+  const facts: EntityFacts = { nmids: new Set(), urls: [], threats: [], files: [] };
+  for (const e of (data?.['Entities'] as Rec[] | null | undefined) ?? []) addEntity(facts, e);
+  for (const a of resolvedActions as Rec[])
+    for (const e of (a['Entities'] as Rec[] | null | undefined) ?? []) addEntity(facts, e);
+  const urls = uniq(facts.urls);
+  const hashes = facts.files.map(([, h]) => h);
+  const out = baseColumns(r);
+  out.verdict = uniq(facts.threats)[0] ?? null;
+  out.url = urls[0] ?? null;
+  // Files with a name come first (dedupeFiles), so the first hash is a named file's when there is one.
+  out.sha256 =
+    facts.files.find(([n, h]) => n !== null && h !== null)?.[1] ??
+    facts.files.find(([n, h]) => n === null && h !== null)?.[1] ??
+    null;
+  out.investigationStatus = text(r['Status']);
+  out.links = buildLinks({ networkMessageIds: [...facts.nmids], urls, sha256s: uniq(hashes) });
+  return out;
+}
+
+/** `readRecordType` of normalize.ts for the canonical spelling only; undefined when the key is spelled otherwise. */
+function recordTypeOf(r: Rec): number | null {
+  const v = r['RecordType'];
+  const n = typeof v === 'string' && INT_TEXT.test(v) ? Number(v) : v;
+  return typeof n === 'number' && Number.isInteger(n) ? n : null;
+}
+
+/**
+ * The index columns of a record the strict schema accepts, computed without
+ * normalizing it; null when the record is not provably valid (the caller then
+ * takes the reference path).
+ */
+export function fastIndex(record: unknown): IndexedFields | null {
+  if (!isRecord(record) || !Object.hasOwn(record, 'RecordType')) return null;
+  switch (recordTypeOf(record)) {
+    case 28:
+      return withColumns(accepted(MAIL, record), mailColumns);
+    case 41:
+      return withColumns(accepted(URL_CLICK, record), urlClickColumns);
+    case 47:
+      return withColumns(accepted(FILE, record), fileColumns);
+    case 64:
+      return withColumns(accepted(INVESTIGATION, record), investigationColumns);
+    case 86:
+    case 89:
+      // Investigation-shaped only with an InvestigationId, found ignoring case (normalize.ts).
+      if (Object.hasOwn(record, 'InvestigationId'))
+        return withColumns(accepted(INVESTIGATION, record), investigationColumns);
+      if (Object.keys(record).some((k) => k.toLowerCase() === 'investigationid')) return null;
+      return withColumns(accepted(COMMON, record), baseColumns);
+    default:
+      return withColumns(accepted(COMMON, record), baseColumns);
+  }
+}
+
+function withColumns(r: Rec | null, columns: (r: Rec) => IndexedFields | null): IndexedFields | null {
+  return r === null ? null : columns(r);
+}
