@@ -23,12 +23,12 @@ import {
   keyCanonicalizer,
   isRecord,
   parseJsonLayer,
-  resolveRefs,
   text,
   toClientIp,
   toEnumValue,
   toSha256Hex,
   toUtcIso,
+  utcMillis,
   uniq,
 } from './wire.js';
 
@@ -47,7 +47,7 @@ const num: Check = (v) =>
   (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && NUM_TEXT.test(v));
 const bool: Check = (v) => typeof v === 'boolean';
 /** `utcTime`: text `toUtcIso` reads. */
-const time: Check = (v) => typeof v === 'string' && toUtcIso(v) !== null;
+const time: Check = (v) => typeof v === 'string' && utcMillis(v) !== null;
 /**
  * `enumField`: the values `toEnumValue` reads. Whether it returns null does
  * not depend on the table (unknown numbers and names are kept), so an empty
@@ -80,6 +80,55 @@ const opt = (check: Check): Field => ({
   required: false,
 });
 
+type Rec = Record<string, unknown>;
+
+/**
+ * A JSON layer whose `$id`/`$ref` references the schema resolves first (AIR
+ * `Data`, the `Actions` list): see `resolveRefs` in wire.ts. Instead of
+ * copying the layer with references replaced, the checks follow a reference
+ * where they meet one; `ids` is collected on the first reference met.
+ */
+interface Layer {
+  root: unknown;
+  ids: Map<string, Rec> | null;
+}
+
+/** `$id` → object, as `resolveRefs` collects them (a later duplicate wins). */
+function collectIds(v: unknown, ids: Map<string, Rec>): Map<string, Rec> {
+  if (Array.isArray(v)) for (const x of v) collectIds(x, ids);
+  else if (isRecord(v)) {
+    const id = v['$id'];
+    if (typeof id === 'string' || typeof id === 'number') ids.set(String(id), v);
+    for (const x of Object.values(v)) collectIds(x, ids);
+  }
+  return ids;
+}
+
+/** What `resolveRefs` puts in place of `v`: its target when `v` is a reference; undefined for an unknown target. */
+function deref(v: Rec, layer: Layer | null): Rec | undefined {
+  if (layer === null || !Object.hasOwn(v, '$ref') || Object.keys(v).length !== 1) return v;
+  const ref = v['$ref'];
+  layer.ids ??= collectIds(layer.root, new Map());
+  return layer.ids.get(typeof ref === 'string' || typeof ref === 'number' ? String(ref) : '');
+}
+
+/** The layer being checked (null for the record itself, whose references nothing resolves). */
+let currentLayer: Layer | null = null;
+/** Objects on the path being checked within the layer: a reference to one of them is a cycle `resolveRefs` cuts to null. */
+const ancestors: Rec[] = [];
+
+/** Runs a check on a layer's value. */
+function checkLayer(layer: Layer, check: Check, v: unknown): boolean {
+  currentLayer = layer;
+  ancestors.length = 0;
+  try {
+    return check(v);
+  } finally {
+    currentLayer = null;
+    ancestors.length = 0;
+  }
+}
+
 /** Cap of the per-object cache of unknown keys, so hostile key variety cannot grow memory. */
 const KEY_CACHE_MAX = 4096;
 
@@ -103,8 +152,7 @@ function obj(shape: Readonly<Record<string, Field>>, aliases: Readonly<Record<st
     }
     return ok;
   };
-  return (v) => {
-    if (!isRecord(v)) return false;
+  const checkFields = (v: Rec): boolean => {
     for (const k in v) {
       if (!Object.hasOwn(v, k)) return false;
       const f = fields.get(k);
@@ -112,6 +160,17 @@ function obj(shape: Readonly<Record<string, Field>>, aliases: Readonly<Record<st
     }
     for (const k of required) if (v[k] === undefined) return false;
     return true;
+  };
+  return (raw) => {
+    if (!isRecord(raw)) return false;
+    if (currentLayer === null) return checkFields(raw);
+    // Within a layer: an unknown target or a cycle reads as null in the reference; give up on it.
+    const v = deref(raw, currentLayer);
+    if (v === undefined || ancestors.includes(v)) return false;
+    ancestors.push(v);
+    const ok = checkFields(v);
+    ancestors.pop();
+    return ok;
   };
 }
 
@@ -332,8 +391,6 @@ function accepted(schema: TopLevel, r: Record<string, unknown>): Record<string, 
 
 // --- Columns, computed as the mappers of map/*.ts compute them. ---
 
-type Rec = Record<string, unknown>;
-
 /** The columns every record has, for a record the schema accepts. */
 function baseColumns(r: Rec): IndexedFields {
   const rt = r['RecordType'];
@@ -407,13 +464,19 @@ interface EntityFacts {
   files: [string | null, string | null][];
 }
 
-function fileFacts(e: Rec): [string | null, string | null] {
-  const hashes = (e['FileHashes'] as Rec[] | null | undefined) ?? [];
-  const hash = hashes.find((h) => foldName((h['Algorithm'] as string | null | undefined) ?? '') === 'sha256');
+/** Items of a list field, references followed (the layer's check has passed, so each resolves). */
+function items(v: unknown, layer: Layer): Rec[] {
+  return ((v as unknown[] | null | undefined) ?? []).map((x) => deref(x as Rec, layer) as Rec);
+}
+
+function fileFacts(e: Rec, layer: Layer): [string | null, string | null] {
+  const hash = items(e['FileHashes'], layer).find(
+    (h) => foldName((h['Algorithm'] as string | null | undefined) ?? '') === 'sha256',
+  );
   return [text(e['Name']), toSha256Hex(hash?.['Value'])];
 }
 
-function addEntity(facts: EntityFacts, e: Rec): void {
+function addEntity(facts: EntityFacts, e: Rec, layer: Layer): void {
   const type = foldName(e['Type'] as string);
   for (const id of [
     e['NetworkMessageId'],
@@ -425,13 +488,15 @@ function addEntity(facts: EntityFacts, e: Rec): void {
   facts.urls.push(
     ...uniq([
       text(e['Url']),
-      ...((e['Urls'] as unknown[] | null | undefined) ?? []).map((u) => text(isRecord(u) ? u['Url'] : u)),
+      ...((e['Urls'] as unknown[] | null | undefined) ?? []).map((u) =>
+        text(isRecord(u) ? (deref(u, layer) as Rec)['Url'] : u),
+      ),
     ]),
   );
   facts.threats.push(...((e['Threats'] as string[] | null | undefined) ?? []));
-  if (type === 'file') facts.files.push(fileFacts(e));
-  else if (type === 'filehash') facts.files.push([null, fileFacts({ FileHashes: [e] })[1]]);
-  else for (const f of (e['Files'] as Rec[] | null | undefined) ?? []) facts.files.push(fileFacts(f));
+  if (type === 'file') facts.files.push(fileFacts(e, layer));
+  else if (type === 'filehash') facts.files.push([null, fileFacts({ FileHashes: [e] }, layer)[1]]);
+  else for (const f of items(e['Files'], layer)) facts.files.push(fileFacts(f, layer));
 }
 
 /** Null when `Data` or `Actions` is not provably valid. */
@@ -441,26 +506,27 @@ function investigationColumns(r: Rec): IndexedFields | null {
   if (rawActions !== null && rawActions !== undefined) {
     if (!Array.isArray(rawActions)) return null;
     for (const item of rawActions) {
-      const layer = parseJsonLayer(item);
-      if (!layer.ok) return null;
-      actions.push(layer.value);
+      const parsed = parseJsonLayer(item);
+      if (!parsed.ok) return null;
+      actions.push(parsed.value);
     }
   }
-  const resolvedActions = actions.length === 0 ? [] : (resolveRefs(actions) as unknown[]);
-  if (!resolvedActions.every(action)) return null;
+  const actionLayer: Layer = { root: actions, ids: null };
+  if (!checkLayer(actionLayer, list(action), actions)) return null;
   let data: Rec | null = null;
+  const dataLayer: Layer = { root: null, ids: null };
   const rawData = r['Data'];
   if (rawData !== null && rawData !== undefined) {
-    const layer = parseJsonLayer(rawData);
-    if (!layer.ok) return null;
-    const resolved = resolveRefs(layer.value);
-    if (!alert(resolved)) return null;
-    data = resolved as Rec;
+    const parsed = parseJsonLayer(rawData);
+    if (!parsed.ok) return null;
+    dataLayer.root = parsed.value;
+    if (!checkLayer(dataLayer, alert, parsed.value)) return null;
+    data = deref(parsed.value as Rec, dataLayer) as Rec;
   }
   const facts: EntityFacts = { nmids: new Set(), urls: [], threats: [], files: [] };
-  for (const e of (data?.['Entities'] as Rec[] | null | undefined) ?? []) addEntity(facts, e);
-  for (const a of resolvedActions as Rec[])
-    for (const e of (a['Entities'] as Rec[] | null | undefined) ?? []) addEntity(facts, e);
+  for (const e of items(data?.['Entities'], dataLayer)) addEntity(facts, e, dataLayer);
+  for (const a of items(actions, actionLayer))
+    for (const e of items(a['Entities'], actionLayer)) addEntity(facts, e, actionLayer);
   const urls = uniq(facts.urls);
   const hashes = facts.files.map(([, h]) => h);
   const out = baseColumns(r);

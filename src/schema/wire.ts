@@ -80,6 +80,12 @@ const US_FORMAT = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?: ?
  * toUtcIso('2024-03-01T10:00:00'); // '2024-03-01T10:00:00.000Z'
  */
 export function toUtcIso(value: unknown): string | null {
+  const ms = utcMillis(value);
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** The instant `toUtcIso` reads, in ms since the epoch; null exactly when `toUtcIso` returns null. */
+export function utcMillis(value: unknown): number | null {
   if (typeof value !== 'string') return null;
   let text = value.trim();
   const us = US_FORMAT.exec(text);
@@ -88,13 +94,13 @@ export function toUtcIso(value: unknown): string | null {
     let hour = Number(h);
     if (ampm) hour = (hour % 12) + (ampm.toUpperCase() === 'PM' ? 12 : 0);
     const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), hour, Number(mi), Number(s));
-    return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+    return Number.isNaN(ms) ? null : ms;
   }
   if (DATE_ONLY.test(text)) text += 'T00:00:00Z';
   else if (NO_ZONE.test(text)) text += 'Z';
   else if (!/^\d{4}-\d{2}-\d{2}T/.test(text)) return null;
   const ms = Date.parse(text);
-  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+  return Number.isNaN(ms) ? null : ms;
 }
 
 /**
