@@ -47,14 +47,20 @@ const num: Check = (v) =>
   (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && NUM_TEXT.test(v));
 const bool: Check = (v) => typeof v === 'boolean';
 /** `utcTime`: text `toUtcIso` reads. */
-const time: Check = (v) => typeof v === 'string' && utcMillis(v) !== null;
+const time: Check = (v) => typeof v === 'string' && (plainIso(v) !== null || utcMillis(v) !== null);
 /**
- * `enumField`: the values `toEnumValue` reads. Whether it returns null does
- * not depend on the table (unknown numbers and names are kept), so an empty
- * one answers for every enum.
+ * `enumField`: the values `toEnumValue` maps to non-null. That does not depend
+ * on the table (unknown numbers and names are kept): an integer, a boolean, or
+ * non-blank text that, when it is all digits, reads as an integer.
  */
-const NO_NAMES: Readonly<Record<number, string>> = {};
-const enumValue: Check = (v) => toEnumValue(NO_NAMES, v) !== null;
+const DIGITS = /^-?\d+$/;
+const enumValue: Check = (v) => {
+  if (typeof v === 'number') return Number.isInteger(v);
+  if (typeof v === 'boolean') return true;
+  if (typeof v !== 'string') return false;
+  const t = v.trim();
+  return t !== '' && (!DIGITS.test(t) || Number.isInteger(Number(t)));
+};
 /** `clientIp`: absent forms or a readable IP. */
 const ip: Check = (v) => {
   const p = toClientIp(v);
@@ -391,10 +397,59 @@ function accepted(schema: TopLevel, r: Record<string, unknown>): Record<string, 
 
 // --- Columns, computed as the mappers of map/*.ts compute them. ---
 
+/** The decimal value of `v[from..to)` when those are ASCII digits, else -1. */
+function digitsAt(v: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = v.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/**
+ * `toUtcIso` of the usual wire time, `2026-11-24T20:18:29`, without building a
+ * Date: when its fields are in range and the date exists, it is a date-time
+ * string every ECMAScript engine must parse (spec "Date Time String Format"),
+ * and `toISOString` prints it back as the same text plus `.000Z`. Null for any
+ * other text (which `toUtcIso` may still read).
+ */
+function plainIso(v: string): string | null {
+  if (v.length !== 19 || v[4] !== '-' || v[7] !== '-' || v[10] !== 'T' || v[13] !== ':' || v[16] !== ':')
+    return null;
+  const y = digitsAt(v, 0, 4);
+  const mo = digitsAt(v, 5, 7);
+  const d = digitsAt(v, 8, 10);
+  const h = digitsAt(v, 11, 13);
+  const mi = digitsAt(v, 14, 16);
+  const sec = digitsAt(v, 17, 19);
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = mo === 2 ? (leap ? 29 : 28) : mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
+  const ok =
+    y >= 0 &&
+    mo >= 1 &&
+    mo <= 12 &&
+    d >= 1 &&
+    d <= days &&
+    h >= 0 &&
+    h < 24 &&
+    mi >= 0 &&
+    mi < 60 &&
+    sec >= 0 &&
+    sec < 60;
+  return ok ? v + '.000Z' : null;
+}
+
+/** `toUtcIso` of a time, through `plainIso` when it can. */
+export function creationIso(v: string): string | null {
+  return plainIso(v) ?? toUtcIso(v);
+}
+
 /** The columns every record has, for a record the schema accepts. */
 function baseColumns(r: Rec): IndexedFields {
   const rt = r['RecordType'];
-  const iso = toUtcIso(r['CreationTime']);
+  const iso = creationIso(r['CreationTime'] as string);
   return {
     recordType: typeof rt === 'number' ? rt : Number(rt),
     creationTime: iso === null || iso.startsWith('0001-01-01T') ? null : iso,
