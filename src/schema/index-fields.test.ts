@@ -8,9 +8,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadRecordFixtures } from '../../test/fixtures/records/index.js';
 import { CONTENT_TYPES, createRecordGenerator } from '../emulator/generator/index.js';
-import { FAST_KNOWN_FIELDS, fastIndex } from './index-fast.js';
+import { FAST_KNOWN_FIELDS, creationIso, fastIndex } from './index-fast.js';
 import { extractIndex, extractIndexReference } from './index.js';
 import { LENIENT } from './records.js';
+import { toUtcIso } from './wire.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
 const TENANT = '11111111-1111-1111-1111-111111111111';
@@ -209,5 +210,83 @@ describe('extractIndex', () => {
     ) as unknown;
     expect(fastIndex(rec)).toBeNull();
     expectSame(rec);
+  });
+
+  it('formats wire times exactly as toUtcIso, including dates that do not exist', () => {
+    const two = fc.integer({ min: 0, max: 99 }).map((n) => String(n).padStart(2, '0'));
+    const plain = fc
+      .tuple(
+        fc.integer({ min: 0, max: 9999 }).map((n) => String(n).padStart(4, '0')),
+        two,
+        two,
+        two,
+        two,
+        two,
+      )
+      .map(([y, mo, d, h, mi, sec]) => `${y}-${mo}-${d}T${h}:${mi}:${sec}`);
+    const real = fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 19));
+    fc.assert(
+      fc.property(fc.oneof(plain, real, fc.string()), (t) => {
+        expect(creationIso(t)).toBe(toUtcIso(t));
+      }),
+      { numRuns: RUNS * 20 },
+    );
+    for (const t of [
+      '2024-02-29T00:00:00',
+      '2023-02-29T00:00:00',
+      '1900-02-29T00:00:00',
+      '2026-12-31T24:00:00',
+    ])
+      expect(creationIso(t)).toBe(toUtcIso(t));
+  });
+
+  describe('AIR layers', () => {
+    const air = fixtures.find((f) => f.name === 'air-64-started')?.record ?? {};
+    const H1 = 'a'.repeat(64);
+    const H2 = 'B'.repeat(64);
+    const withData = (data: unknown, actions: unknown[] = []) => ({
+      ...air,
+      Data: JSON.stringify(data),
+      Actions: actions,
+    });
+
+    it('indexes the hash of a named file before that of a bare hash entity, on the fast path', () => {
+      const rec = withData({
+        Entities: [
+          { Type: 'filehash', Algorithm: 'SHA256', Value: H1 },
+          { Type: 'file', Name: 'a.exe', FileHashes: [{ Algorithm: 'SHA256', Value: H2 }] },
+        ],
+      });
+      expect(fastIndex(rec)?.sha256).toBe(H2.toLowerCase());
+      expectSame(rec);
+    });
+
+    it('follows references within Data and across Actions, and gives up on cycles and unknown targets', () => {
+      const file = {
+        $id: '7',
+        Type: 'file',
+        Name: 'x.doc',
+        FileHashes: [{ $id: '8', Algorithm: 'sha256', Value: H1 }],
+      };
+      const cases = [
+        withData({
+          Entities: [
+            file,
+            { Type: 'mailMessage', Files: [{ $ref: '7' }], Urls: [{ $ref: '9' }] },
+            { $id: '9', Type: 'url', Url: 'https://a.example/' },
+          ],
+        }),
+        withData({ Entities: [{ $id: '1', Type: 'mailMessage', Files: [{ $ref: '1' }] }] }),
+        withData({ Entities: [{ Type: 'mailMessage', Files: [{ $ref: '404' }] }] }),
+        withData({ Entities: [{ $ref: '5' }] }, [
+          JSON.stringify({ $id: '5', ActionId: 'a', Entities: [{ $ref: '6' }] }),
+          { Entities: [{ $id: '6', Type: 'url', Url: 'https://b.example/x' }] },
+        ]),
+        withData({ $ref: '1' }),
+        { ...air, Data: '{"Entities": [', Actions: ['{'] },
+      ];
+      for (const rec of cases) expectSame(rec);
+      expect(fastIndex(cases[0])?.links).toContain('url:https://a.example/');
+    });
   });
 });
