@@ -61,8 +61,31 @@ const enumValue: Check = (v) => {
   const t = v.trim();
   return t !== '' && (!DIGITS.test(t) || Number.isInteger(Number(t)));
 };
+/**
+ * True for `1.2.3.4` and `1.2.3.4:5678` exactly (no spaces), which
+ * `toClientIp` reads as an IPv4 address (octets of 1–3 digits up to 255, a
+ * port of 1–5 digits); false for anything else, which may still be an IP.
+ */
+export function isPlainIpv4(v: string): boolean {
+  let i = 0;
+  for (let octet = 0; octet < 4; octet++) {
+    if (octet > 0 && v.charCodeAt(i++) !== 46) return false;
+    const start = i;
+    let n = 0;
+    for (let c = v.charCodeAt(i) - 48; c >= 0 && c <= 9 && i - start < 3; c = v.charCodeAt(++i) - 48)
+      n = n * 10 + c;
+    if (i === start || n > 255) return false;
+  }
+  if (i === v.length) return true;
+  if (v.charCodeAt(i++) !== 58) return false;
+  const start = i;
+  while (i < v.length && i - start < 5 && v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) i++;
+  return i > start && i === v.length;
+}
+
 /** `clientIp`: absent forms or a readable IP. */
 const ip: Check = (v) => {
+  if (typeof v === 'string' && isPlainIpv4(v)) return true;
   const p = toClientIp(v);
   return p === null || p.ip !== null;
 };

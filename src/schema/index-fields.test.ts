@@ -8,10 +8,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadRecordFixtures } from '../../test/fixtures/records/index.js';
 import { CONTENT_TYPES, createRecordGenerator } from '../emulator/generator/index.js';
-import { FAST_KNOWN_FIELDS, creationIso, fastIndex } from './index-fast.js';
+import { FAST_KNOWN_FIELDS, creationIso, fastIndex, isPlainIpv4 } from './index-fast.js';
 import { extractIndex, extractIndexReference } from './index.js';
 import { LENIENT } from './records.js';
-import { toUtcIso } from './wire.js';
+import { toClientIp, toUtcIso } from './wire.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
 const TENANT = '11111111-1111-1111-1111-111111111111';
@@ -238,6 +238,27 @@ describe('extractIndex', () => {
       '2026-12-31T24:00:00',
     ])
       expect(creationIso(t)).toBe(toUtcIso(t));
+  });
+
+  it('takes as plain IPv4 only text toClientIp reads as an address', () => {
+    const part = fc.oneof(fc.nat(999).map(String), fc.constantFrom('', '00', '0001', '256', 'a', ' 1'));
+    const port = fc.option(fc.oneof(fc.nat(999_999).map(String), fc.constantFrom('', 'x', '1 ')));
+    const dotted = fc
+      .tuple(part, part, part, part, port, fc.constantFrom('.', ':'))
+      .map(([a, b, c, d, p, sep]) => `${a}${sep}${b}.${c}.${d}` + (p === null ? '' : `:${p}`));
+    const text = fc.string({ unit: fc.constantFrom('1', '2', '5', '.', ':', '0', ' ') });
+    let plain = 0;
+    fc.assert(
+      fc.property(fc.oneof(dotted, fc.ipV4(), fc.ipV4Extended(), fc.ipV6(), text), (v) => {
+        if (!isPlainIpv4(v)) return;
+        plain++;
+        expect(toClientIp(v)?.ip).toBeTruthy();
+      }),
+      { numRuns: RUNS * 20 },
+    );
+    expect(plain).toBeGreaterThan(RUNS);
+    expect(isPlainIpv4('1.2.3.4:443')).toBe(true);
+    expect(isPlainIpv4('1.2.3.256')).toBe(false);
   });
 
   describe('AIR layers', () => {
