@@ -31,7 +31,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TENANT = '0b5e1c7a-3d2f-4e6a-8b9c-1d2e3f4a5b6c';
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
 const RECORDS_PER_BLOB = 1_000;
-const CONCURRENCY = 4;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const logger = createLogger({ level: process.env.ATP_SIEM_LOG_LEVEL ?? 'warn', name: 'bench' });
 
 function note(text: string): void {
@@ -135,11 +135,18 @@ async function ingestPass(
   dir: string,
 ): Promise<{ records: number; seconds: number }> {
   const store = await openStore({ dataDir: path.join(dir, 'store') });
-  // As `atp-siem run` does: index fields computed by worker threads beside the main thread.
-  const indexer = await startIndexPool({
-    fallback: extractIndex,
-    onFallback: (err) => note(`inline indexing: ${err.message}`),
-  });
+  // As `atp-siem run` does by default: index fields computed inline on the main thread (on 2 cores,
+  // with extractIndex's fast path, worker threads measured no faster). BENCH_INDEX_WORKERS=N compares
+  // with N index worker threads, like `run --index-workers N`.
+  const workers = Number(process.env.BENCH_INDEX_WORKERS ?? 0);
+  const indexer =
+    workers > 0
+      ? await startIndexPool({
+          fallback: extractIndex,
+          workers,
+          onFallback: (err) => note(`inline indexing: ${err.message}`),
+        })
+      : undefined;
   const client = createApiClient(tenant, { logger, budgetPerMinute: 60_000 });
   const collector = createCollector({
     store,
