@@ -20,7 +20,8 @@ export interface Migration {
  *              after retention deletes the newest rows. `raw` is the record text
  *              exactly as received. recipients/links are JSON arrays (NULL when
  *              empty, the common case).
- * dedupe       (tenant, record Id) of every stored record, kept longer than the
+ * dedupe       a 16-byte hash of (tenant, record Id) of every stored record (see
+ *              dedupeKey in sqlite-store.ts), kept longer than the
  *              records may be (at least 8 days): the API re-sends for 7 days.
  *              `seq` points at the record while it exists (for related()).
  * record_links link key → record, for related(); rows go with their record
@@ -67,11 +68,9 @@ CREATE INDEX records_url ON records (url) WHERE url IS NOT NULL;
 CREATE INDEX records_sha256 ON records (sha256) WHERE sha256 IS NOT NULL;
 
 CREATE TABLE dedupe (
-  tenant_id TEXT NOT NULL,
-  record_id TEXT NOT NULL,
+  k BLOB NOT NULL PRIMARY KEY,
   seen_at TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  PRIMARY KEY (tenant_id, record_id)
+  seq INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX dedupe_seen_at ON dedupe (seen_at);
 
