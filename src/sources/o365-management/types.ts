@@ -1,37 +1,12 @@
 /**
- * What the polling source needs from its neighbours, stated structurally so the
- * source depends on behaviour, not on modules: the API client from src/api
- * and the record indexer from src/schema satisfy these shapes.
+ * What the polling source needs from its neighbours. Data flows api → sources,
+ * so the client's types come from src/api; the record indexer is stated
+ * structurally (src/schema's extractIndex satisfies it) so tests can inject one.
  */
 import type { IndexedFields } from '../../store/types.js';
 
-/** One item of /subscriptions/content (spec §5.1). */
-export interface ContentItem {
-  contentType: string;
-  contentId: string;
-  contentUri: string;
-  contentCreated: string;
-  contentExpiration: string;
-}
-
-/** One record of a blob: its JSON text as received and the parsed value. */
-export interface BlobRecord {
-  raw: string;
-  value: unknown;
-}
-
-/** The per-tenant Management Activity API client (src/api). */
-export interface SourceApiClient {
-  readonly tenantId: string;
-  ensureSubscriptions(contentTypes: string[]): Promise<void>;
-  /** Pages of one listing window, following NextPageUri to the end. */
-  listContent(contentType: string, start: Date, end: Date): AsyncGenerator<ContentItem[]>;
-  /** The records of one blob, streamed. */
-  fetchBlob(contentUri: string): AsyncGenerator<BlobRecord>;
-  /** Server clock minus local clock, from the Date headers seen so far. */
-  clockSkewMs(): number;
-  close(): Promise<void>;
-}
+/** The per-tenant Management Activity API client (src/api), with its item and record shapes. */
+export type { ApiClient as SourceApiClient, BlobRecord, ContentItem } from '../../api/index.js';
 
 export type ExtractIndex = (record: unknown) => IndexedFields;
 
