@@ -37,6 +37,15 @@ function expectSame(record: unknown): void {
   expect(extractIndex(record)).toStrictEqual(extractIndexReference(record));
 }
 
+/** AIR `Data` parsed, or undefined when an earlier edit left text that is not JSON (then it is a leaf). */
+function parsedData(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every path to a value inside a JSON value (AIR `Data` counts as its parsed object). */
 function paths(
   v: unknown,
@@ -47,11 +56,7 @@ function paths(
   else if (typeof v === 'object' && v !== null)
     for (const [k, x] of Object.entries(v)) {
       out.push([...at, k]);
-      paths(
-        k === 'Data' && typeof x === 'string' && at.length === 0 ? (JSON.parse(x) as unknown) : x,
-        [...at, k],
-        out,
-      );
+      paths(k === 'Data' && typeof x === 'string' && at.length === 0 ? parsedData(x) : x, [...at, k], out);
     }
   return out;
 }
