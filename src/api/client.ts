@@ -16,7 +16,7 @@ import {
   type ApiOperation,
 } from './errors.js';
 import { createAgent, flatHeaders, readTextCapped } from './http.js';
-import { JsonArraySplitter, recordsBeforeError, type BlobRecord } from './json-array-splitter.js';
+import { splitJsonArray, type BlobRecord } from './json-array-splitter.js';
 import { DEFAULT_RETRY_POLICY, RequestBudget, withRetry, type Clock, type RetryPolicy } from './retry.js';
 
 export type { BlobRecord } from './json-array-splitter.js';
@@ -389,19 +389,8 @@ export function createApiClient(tenant: TenantConfig, deps: ApiClientDeps): Diag
       if (seen.has(url.href)) throw new ConnectorError('API_BAD_RESPONSE', 'blob.fetch NextPageUri repeats.');
       seen.add(url.href);
       const res = await call('blob.fetch', 'GET', url);
-      const splitter = new JsonArraySplitter();
       try {
-        for await (const chunk of res.body as AsyncIterable<Buffer>) {
-          let records: BlobRecord[];
-          try {
-            records = splitter.push(chunk);
-          } catch (err) {
-            yield* recordsBeforeError(err);
-            throw err;
-          }
-          yield* records;
-        }
-        splitter.end();
+        yield* splitJsonArray(res.body as AsyncIterable<Buffer>);
       } catch (err) {
         res.body.destroy();
         throw toConnectorError(err, 'blob.fetch');
