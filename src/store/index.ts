@@ -22,6 +22,8 @@ export interface OpenStoreOptions {
   synchronous?: SqliteStoreOptions['synchronous'];
   /** Clock for stored times (tests). */
   clock?: () => Date;
+  /** See SqliteStoreOptions.linkBatch (tests). */
+  linkBatch?: number;
 }
 
 /** The path of the store file for a data folder. */
@@ -45,6 +47,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     readonly: options.readonly,
     synchronous: options.synchronous,
     clock: options.clock,
+    linkBatch: options.linkBatch,
   });
   try {
     await store.migrate();

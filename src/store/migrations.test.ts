@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import {
   schemaVersion,
   type Migration,
 } from './sqlite/migrations.js';
-import { makeBlob, makeRecord } from './testing.js';
+import { makeBlob, makeRecord, TENANT } from './testing.js';
 
 let dir: string;
 beforeEach(() => {
@@ -44,7 +45,9 @@ describe('store migrations', () => {
         'blobs',
         'cursors',
         'dedupe',
+        'dedupe_legacy',
         'last_errors',
+        'link_index',
         'record_links',
         'records',
         'sink_offsets',
@@ -71,6 +74,42 @@ describe('store migrations', () => {
     expect(await again.readFrom(0, 10)).toHaveLength(1);
     expect(await again.blobState(blob.contentId)).toBe('delivered');
     await again.close();
+  });
+
+  it('upgrades a version 1 store: its dedupe keys, legacy keys without a record, and its links', async () => {
+    const file = storeFile(dir);
+    const db = new Database(file);
+    migrateDatabase(db, file, MIGRATIONS.slice(0, 1));
+    const v1Key = (id: string) =>
+      createHash('sha256').update(TENANT).update('\n').update(id).digest().subarray(0, 16);
+    const kept = makeRecord({}, { links: ['nmid:x'] });
+    const purged = makeRecord();
+    const blob = makeBlob();
+    db.prepare(
+      `INSERT INTO records (seq, tenant_id, record_id, content_type, content_id, stored_at, creation_time, links, raw)
+       VALUES (1, ?, ?, 'Audit.General', ?, '2026-01-10T12:00:00.000Z', '2026-01-10T10:00:00.000Z', '["nmid:x"]', ?)`,
+    ).run(TENANT, kept.id, blob.contentId, kept.raw);
+    db.prepare(
+      "INSERT INTO dedupe VALUES (?, '2026-01-10T12:00:00.000Z', 1), (?, '2026-01-10T12:00:00.000Z', 7)",
+    ).run(v1Key(kept.id), v1Key(purged.id));
+    db.prepare("INSERT INTO record_links VALUES (?, 'nmid:x', 1)").run(TENANT);
+    db.close();
+
+    const store = await openStore({ dataDir: dir, clock: () => new Date('2026-01-11T00:00:00.000Z') });
+    const again = { ...purged, index: { ...purged.index, creationTime: '2026-01-09T00:00:00.000Z' } };
+    // Both are known: `kept` by its converted key, `again` by its legacy key (its record is gone).
+    expect(await store.commitBlob(makeBlob(), [kept, again])).toEqual({
+      inserted: 0,
+      duplicates: 2,
+      invalid: 0,
+    });
+    const click = makeRecord({}, { recordType: 41, links: ['nmid:x'] });
+    await store.commitBlob(makeBlob(), [click]);
+    expect((await store.related(1)).map((r) => r.id)).toEqual([click.id]);
+    // Legacy keys age out like any other after 8 days; then the purged record is new again.
+    expect(await store.enforceRetention('2026-01-19T00:00:00.000Z', 2)).toEqual({ records: 2, ids: 2 });
+    expect(await store.commitBlob(makeBlob(), [again])).toEqual({ inserted: 1, duplicates: 0, invalid: 0 });
+    await store.close();
   });
 
   it('refuses a store written by a newer version, naming both versions and the fix', async () => {

@@ -10,8 +10,8 @@ let dir: string;
 let nowMs: number;
 const open: Store[] = [];
 
-async function storeAt(): Promise<Store> {
-  const store = await openStore({ dataDir: dir, clock: () => new Date(nowMs) });
+async function storeAt(linkBatch?: number): Promise<Store> {
+  const store = await openStore({ dataDir: dir, clock: () => new Date(nowMs), linkBatch });
   open.push(store);
   return store;
 }
@@ -336,11 +336,65 @@ describe('related records', () => {
     const otherTenant = { ...makeBlob(), tenantId: '99999999-2222-3333-4444-555555555555' };
     await store.commitBlob(otherTenant, [makeRecord({}, { links: ['nmid:m1'] })]);
 
-    expect(ids(await store.related(TENANT, investigation.id))).toEqual([mail.id, click.id]);
-    expect(ids(await store.related(TENANT, click.id))).toEqual([mail.id, investigation.id]);
-    expect(await store.related(TENANT, unrelated.id)).toEqual([]);
-    expect(await store.related(TENANT, 'no-such-id')).toEqual([]);
-    expect(await store.related(TENANT, investigation.id, 1)).toHaveLength(1);
+    const offsetOf = async (id: string) =>
+      (await store.readFrom(0, 100)).find((r) => r.id === id)?.offset ?? -1;
+    expect(ids(await store.related(await offsetOf(investigation.id)))).toEqual([mail.id, click.id]);
+    expect(ids(await store.related(await offsetOf(click.id)))).toEqual([mail.id, investigation.id]);
+    expect(await store.related(await offsetOf(unrelated.id))).toEqual([]);
+    expect(await store.related(987_654)).toEqual([]);
+    expect(await store.related(await offsetOf(investigation.id), 1)).toHaveLength(1);
+  });
+});
+
+describe('related records, links indexed in batches', () => {
+  it('finds links both already in the link index and among the records stored since', async () => {
+    const store = await storeAt(3);
+    const mail = makeRecord({}, { recordType: 28, links: ['nmid:a'] });
+    const filler = [makeRecord(), makeRecord()];
+    await store.commitBlob(makeBlob(), [mail, ...filler]); // 3 records: the pass runs, mail is indexed
+    const click = makeRecord({}, { recordType: 41, links: ['nmid:a'] });
+    const investigation = makeRecord({}, { recordType: 64, links: ['nmid:a'] });
+    await store.commitBlob(makeBlob(), [click, investigation]); // 2 more: not yet indexed
+    const stored = await store.readFrom(0, 100);
+    const at = (id: string) => stored.find((r) => r.id === id)?.offset ?? -1;
+    expect(ids(await store.related(at(mail.id)))).toEqual([click.id, investigation.id]);
+    expect(ids(await store.related(at(investigation.id)))).toEqual([mail.id, click.id]);
+    await store.commitBlob(makeBlob(), [makeRecord()]); // the pass runs again: all are indexed now
+    expect(ids(await store.related(at(investigation.id)))).toEqual([mail.id, click.id]);
+    expect(await store.related(at(filler[0]!.id))).toEqual([]);
+  });
+
+  it('forgets the links of records that retention deleted', async () => {
+    const store = await storeAt(1);
+    const old = makeRecord({}, { links: ['sha256:ab'] });
+    await store.commitBlob(makeBlob(), [old]);
+    nowMs += 3 * DAY;
+    const young = makeRecord({}, { links: ['sha256:ab'] });
+    await store.commitBlob(makeBlob(), [young]);
+    await store.enforceRetention(new Date(nowMs).toISOString(), 2);
+    const [only] = await store.readFrom(0, 10);
+    expect(only?.id).toBe(young.id);
+    expect(await store.related(only!.offset)).toEqual([]);
+  });
+});
+
+describe('dedupe keys carry the CreationTime', () => {
+  it('recognises a re-send whose CreationTime is written another way', async () => {
+    const store = await storeAt();
+    const record = makeRecord({}, { creationTime: '2026-01-10T10:00:00.000Z' });
+    await store.commitBlob(makeBlob(), [record]);
+    const resent = { ...record, index: { ...record.index, creationTime: '2026-01-10T10:00:00' } };
+    expect(await store.commitBlob(makeBlob(), [resent])).toEqual({ inserted: 0, duplicates: 1, invalid: 0 });
+  });
+
+  it('dedupes records without a CreationTime too', async () => {
+    const store = await storeAt();
+    const record = makeRecord({}, { creationTime: null, invalidReason: 'CreationTime: missing' });
+    expect(await store.commitBlob(makeBlob(), [record, record])).toEqual({
+      inserted: 1,
+      duplicates: 1,
+      invalid: 1,
+    });
   });
 });
 

@@ -156,8 +156,11 @@ export interface Store {
 
   /** Matching records, newest creationTime first (then newest offset), at most `limit` (all when absent). */
   queryEvents(query: EventQuery): Promise<StoredRecord[]>;
-  /** Other records of the same tenant sharing a link key with the given record (see IndexedFields.links). */
-  related(tenantId: string, recordId: string, limit?: number): Promise<StoredRecord[]>;
+  /**
+   * Other records of the same tenant sharing a link key with the record at `offset` (see IndexedFields.links),
+   * oldest first; empty when there is no record there.
+   */
+  related(offset: number, limit?: number): Promise<StoredRecord[]>;
   /** Records after `offset`, in offset order, for a sink tailing the store. */
   readFrom(offset: number, limit: number): Promise<StoredRecord[]>;
   getSinkOffset(sink: string): Promise<number>;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { StoreNotFoundError, StoreVersionError } from '../errors.js';
 import type {
@@ -22,6 +21,7 @@ import {
   toPendingBlob,
   toStoredRecord,
 } from './rows.js';
+import { dedupeKey, legacyKey } from './keys.js';
 import { canonicalTime, daysBefore, requireTime } from './time.js';
 
 export interface SqliteStoreOptions {
@@ -41,6 +41,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Clock for stored_at and ledger times (tests inject one). */
   clock?: () => Date;
+  /** Records stored between two passes that add their links to record_links (tests use a small one). */
+  linkBatch?: number;
 }
 
 /** Minimum age of a dedupe key whatever the record retention: longer than the API's 7 days of re-sends. */
@@ -50,6 +52,12 @@ const DELETE_SLICE = 5000;
 const MAX_ERROR_CHARS = 2000;
 /** Rows per multi-row insert (21 columns × 64 stays far below SQLite's bound-parameter limit). */
 const BATCH_ROWS = 64;
+/**
+ * Records stored before their links are added to record_links in one sorted pass. Link keys are random, so
+ * adding them commit by commit rewrote most of that index's pages each time; in one pass per this many
+ * records each page is written about once. related() scans the records after the last pass itself.
+ */
+const LINK_BATCH = 20_000;
 
 /** Multi-row inserts of the ingest path (see batch()). */
 const BATCH_INSERTS = {
@@ -62,11 +70,6 @@ const BATCH_INSERTS = {
     head: `INSERT INTO records (${RECORD_INSERT_COLUMNS.join(', ')})`,
     columns: RECORD_INSERT_COLUMNS.length,
     tail: '',
-  },
-  link: {
-    head: 'INSERT INTO record_links (tenant_id, link_key, seq)',
-    columns: 3,
-    tail: ' ON CONFLICT DO NOTHING',
   },
 } as const;
 
@@ -85,11 +88,15 @@ export class SqliteStore implements Store {
   private readonly clock: () => Date;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly batches = new Map<string, Database.Statement>();
+  private readonly linkBatch: number;
+  /** Whether v1 dedupe keys without a CreationTime remain (see migration 2); refreshed by retention. */
+  private hasLegacyKeys = false;
 
   constructor(options: SqliteStoreOptions) {
     this.file = options.file;
     this.readonly = options.readonly ?? false;
     this.clock = options.clock ?? (() => new Date());
+    this.linkBatch = Math.max(1, options.linkBatch ?? LINK_BATCH);
     this.db = new Database(options.file, { readonly: this.readonly, fileMustExist: this.readonly });
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
     if (!this.readonly) {
@@ -110,6 +117,7 @@ export class SqliteStore implements Store {
   async migrate(): Promise<void> {
     if (!this.readonly) {
       migrateDatabase(this.db, this.file);
+      this.hasLegacyKeys = this.legacyKeysLeft();
       return;
     }
     const found = schemaVersion(this.db);
@@ -290,16 +298,19 @@ export class SqliteStore implements Store {
     return (this.db.prepare(sql).all(...params) as RecordRow[]).map(toStoredRecord);
   }
 
-  async related(tenantId: string, recordId: string, limit = 50): Promise<StoredRecord[]> {
+  async related(offset: number, limit = 50): Promise<StoredRecord[]> {
+    // Links of records up to link_index.upto are in record_links; the few stored since are scanned.
     const rows = this.sql(
-      `SELECT * FROM records WHERE seq IN (
-         SELECT l.seq FROM dedupe d
-           JOIN records r ON r.seq = d.seq
-           JOIN json_each(r.links) k
-           JOIN record_links l ON l.tenant_id = ? AND l.link_key = k.value
-         WHERE d.k = ? AND l.seq <> d.seq)
-       ORDER BY creation_time, seq LIMIT ?`,
-    ).all(tenantId, dedupeKey(tenantId, recordId), limit) as RecordRow[];
+      `WITH me AS (SELECT seq, tenant_id, links FROM records WHERE seq = :offset),
+            keys AS (SELECT j.value AS k FROM me, json_each(me.links) j)
+       SELECT * FROM records WHERE seq IN (
+         SELECT l.seq FROM me JOIN record_links l ON l.tenant_id = me.tenant_id AND l.link_key IN keys
+         UNION
+         SELECT r.seq FROM me JOIN records r ON r.tenant_id = me.tenant_id, json_each(r.links) j
+          WHERE r.seq > (SELECT upto FROM link_index) AND r.links IS NOT NULL AND j.value IN keys
+       ) AND seq <> :offset
+       ORDER BY creation_time, seq LIMIT :limit`,
+    ).all({ offset, limit }) as RecordRow[];
     return rows.map(toStoredRecord);
   }
 
@@ -344,10 +355,15 @@ export class SqliteStore implements Store {
       'DELETE FROM records WHERE seq IN (SELECT seq FROM records WHERE seq < ? AND stored_at < ? ORDER BY seq LIMIT ?)',
       [bound, recordCutoff],
     );
-    const ids = this.deleteInSlices(
-      `DELETE FROM dedupe WHERE k IN (SELECT k FROM dedupe WHERE seen_at < ? LIMIT ?)`,
-      [idCutoff],
-    );
+    const ids =
+      this.deleteInSlices(`DELETE FROM dedupe WHERE k IN (SELECT k FROM dedupe WHERE seen_at < ? LIMIT ?)`, [
+        idCutoff,
+      ]) +
+      this.deleteInSlices(
+        `DELETE FROM dedupe_legacy WHERE k IN (SELECT k FROM dedupe_legacy WHERE seen_at < ? LIMIT ?)`,
+        [idCutoff],
+      );
+    this.hasLegacyKeys = this.legacyKeysLeft();
     // Delivered blobs are remembered while the API could still list them (7 days) and a day more.
     this.write(() =>
       this.sql("DELETE FROM blobs WHERE state = 'delivered' AND content_expiration < ?").run(
@@ -386,37 +402,69 @@ export class SqliteStore implements Store {
     const result: CommitResult = { inserted: 0, duplicates: 0, invalid: 0 };
     // Many rows per statement: per-statement overhead, not SQLite's B-tree work, dominated one row at a time.
     for (let start = 0; start < records.length; start += BATCH_ROWS) {
-      const batch = records.slice(start, start + BATCH_ROWS);
+      let batch = records.slice(start, start + BATCH_ROWS);
+      if (this.hasLegacyKeys) {
+        const fresh = batch.filter((record) => !this.knownByLegacyKey(tenant, record.id));
+        result.duplicates += batch.length - fresh.length;
+        batch = fresh;
+        if (batch.length === 0) continue;
+      }
       const base = next;
       next += batch.length;
       const claims: unknown[] = [];
-      batch.forEach((record, i) => claims.push(dedupeKey(tenant, record.id), storedAt, base + i));
+      batch.forEach((record, i) =>
+        claims.push(dedupeKey(tenant, record.id, record.index.creationTime), storedAt, base + i),
+      );
       const claimed = (this.batch('claim', batch.length).all(claims) as { seq: number }[])
         .map((row) => row.seq)
         .sort((x, y) => x - y);
       result.duplicates += batch.length - claimed.length;
       if (claimed.length === 0) continue;
       const rows: unknown[] = [];
-      const links: unknown[] = [];
       for (const seq of claimed) {
         const record = batch[seq - base] as RecordInput;
         pushRecordRow(rows, seq, blob, storedAt, record);
-        for (const key of record.index.links ?? []) links.push(tenant, key, seq);
         if (record.index.invalidReason != null) result.invalid += 1;
       }
       this.batch('record', claimed.length).run(rows);
-      for (let i = 0; i < links.length; i += 3 * BATCH_ROWS) {
-        const part = links.slice(i, i + 3 * BATCH_ROWS);
-        this.batch('link', part.length / 3).run(part);
-      }
       result.inserted += claimed.length;
     }
+    if (result.inserted > 0) this.indexLinksWhenDue();
     this.ensureStream(tenant, blob.contentType);
     this.sql(
       `UPDATE streams SET records = records + ?, invalid_records = invalid_records + ?, duplicates = duplicates + ?
        WHERE tenant_id = ? AND content_type = ?`,
     ).run(result.inserted, result.invalid, result.duplicates, tenant, blob.contentType);
     return result;
+  }
+
+  /** Adds the links of the records stored since the last pass to record_links, once linkBatch have gathered. */
+  private indexLinksWhenDue(): void {
+    const { upto } = this.sql('SELECT upto FROM link_index').get() as { upto: number };
+    const last = this.sql("SELECT seq FROM sqlite_sequence WHERE name = 'records'").get() as
+      { seq: number } | undefined;
+    const high = last?.seq ?? 0;
+    if (high - upto < this.linkBatch) return;
+    // Sorted by key, so the pass walks record_links in order. `WHERE` before ON CONFLICT keeps the
+    // upsert clause from parsing as a join constraint.
+    this.sql(
+      `INSERT INTO record_links (tenant_id, link_key, seq)
+       SELECT r.tenant_id, j.value, r.seq FROM records r, json_each(r.links) j
+        WHERE r.seq > ? AND r.links IS NOT NULL
+        ORDER BY 1, 2, 3
+       ON CONFLICT DO NOTHING`,
+    ).run(upto);
+    this.sql('UPDATE link_index SET upto = ?').run(high);
+  }
+
+  private knownByLegacyKey(tenantId: string, recordId: string): boolean {
+    return (
+      this.sql('SELECT 1 FROM dedupe_legacy WHERE k = ?').get(legacyKey(tenantId, recordId)) !== undefined
+    );
+  }
+
+  private legacyKeysLeft(): boolean {
+    return this.sql('SELECT 1 FROM dedupe_legacy LIMIT 1').get() !== undefined;
   }
 
   private insertBlobs(blobs: BlobRef[]): number {
@@ -508,16 +556,4 @@ function blobValues(blob: BlobRef): [string, string, string, string, string, str
 
 function clip(text: string): string {
   return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}…` : text;
-}
-
-/**
- * The dedupe key of (tenant, record Id): the first 16 bytes of SHA-256 over both. A compact fixed-size key
- * keeps the dedupe index about a third of the size of (tenant, Id) text, so a commit of random GUID Ids
- * dirties far fewer index pages (write amplification was the largest ingest cost). 128 bits make an
- * accidental collision as unlikely as two random GUIDs colliding.
- */
-function dedupeKey(tenantId: string, recordId: string): Buffer {
-  if (typeof recordId !== 'string')
-    throw new TypeError('record Id is NOT NULL: a record without an Id cannot be stored');
-  return createHash('sha256').update(tenantId).update('\n').update(recordId).digest().subarray(0, 16);
 }
