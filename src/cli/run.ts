@@ -21,6 +21,7 @@ import {
 } from '../sources/o365-management/index.js';
 import { startProgress, type ProgressDisplay } from '../sources/o365-management/progress.js';
 import { openStore } from '../store/index.js';
+import { openThreadStore } from '../store/thread/thread-store.js';
 import type { Store } from '../store/types.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { createMetrics, type CollectorMetrics } from '../telemetry/metrics.js';
@@ -43,6 +44,8 @@ export interface ServiceOptions {
   overrides?: SettingOverrides;
   /** Worker threads computing index fields; 0 or absent: inline. */
   indexWorkers?: number;
+  /** Write the store from its own worker thread (src/store/thread). */
+  storeThread?: boolean;
   /** Replaces the schema's indexer (the demo counts record types through it). */
   extractIndex?: ExtractIndex;
   /** Override `listen` (the demo uses port 0). */
@@ -65,7 +68,9 @@ export interface RunningService {
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, logger } = options;
   const metrics = createMetrics({ defaultMetrics: true });
-  const store = await openStore({ dataDir: options.dataDir });
+  const store = options.storeThread
+    ? await openThreadStore({ dataDir: options.dataDir })
+    : await openStore({ dataDir: options.dataDir });
   const tenants = config.tenants.map((tenant) => ({
     tenantId: tenant.tenantId,
     name: tenant.name,
@@ -227,6 +232,7 @@ interface RunFlags {
   progress?: boolean;
   listen?: { host: string; port: number };
   indexWorkers?: number;
+  storeThread?: boolean;
 }
 
 function parseListen(text: string): { host: string; port: number } {
@@ -271,6 +277,10 @@ export function register(program: Command): void {
         return n;
       },
     )
+    .option(
+      '--store-thread',
+      'write the store from a worker thread of its own, beside fetching and indexing (for 4 cores or more: on 2 cores it measured no faster, and costs ~100 MB)',
+    )
     .option('--no-progress', 'no back-fill progress display')
     .action(async (flags: RunFlags) => {
       const config = await loadConfig(flags.config);
@@ -286,6 +296,7 @@ export function register(program: Command): void {
         progress: flags.progress !== false,
         listen: flags.listen,
         indexWorkers: flags.indexWorkers,
+        storeThread: flags.storeThread === true,
         overrides: {
           pollIntervalMs: flags.pollInterval,
           stragglerIntervalMs: flags.stragglerInterval,

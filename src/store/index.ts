@@ -36,6 +36,11 @@ export function storeFile(dataDir: string): string {
  * @example const store = await openStore({ dataDir: './data' }); try { ... } finally { await store.close(); }
  */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  return openSqliteStore(options);
+}
+
+/** openStore, with the SQLite store's own type (its group() is for the store thread). */
+export async function openSqliteStore(options: OpenStoreOptions): Promise<SqliteStore> {
   const file = storeFile(options.dataDir);
   if (options.readonly) {
     if (!existsSync(file)) throw new StoreNotFoundError(file);

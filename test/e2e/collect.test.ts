@@ -28,10 +28,13 @@ describe('collector against the emulator over HTTP', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it(
-    'stores every published record exactly once despite 10% faults, late blobs and duplicates',
+  it.each([
+    { store: 'the store inline', flags: [] },
+    { store: 'the store thread (--store-thread)', flags: ['--store-thread'] },
+  ])(
+    'stores every published record exactly once despite 10% faults, late blobs and duplicates, with $store',
     { timeout: 120_000 },
-    async () => {
+    async ({ flags }) => {
       const started = Date.now();
       dir = await mkdtemp(path.join(tmpdir(), 'atp-e2e-'));
       const gtFile = path.join(dir, 'ground-truth.ndjson');
@@ -52,7 +55,7 @@ describe('collector against the emulator over HTTP', () => {
         config,
       ]);
       procs.push(emulator);
-      const collector = spawnCli(['run', '--config', config, '--data', data, ...RUN_ARGS]);
+      const collector = spawnCli(['run', '--config', config, '--data', data, ...RUN_ARGS, ...flags]);
       procs.push(collector);
 
       let url: string | null = null;

@@ -511,6 +511,15 @@ export class SqliteStore implements Store {
     );
   }
 
+  /**
+   * Runs `work`, which makes several store calls, in one transaction: each call's own transaction becomes a
+   * savepoint inside it, so a call that fails rolls back alone and the others still commit together. One
+   * commit for many calls is how the store thread (src/store/thread) writes what arrived meanwhile.
+   */
+  group<T>(work: () => T): T {
+    return this.write(work);
+  }
+
   private write<T>(work: () => T): T {
     return this.db.transaction(work).immediate();
   }

@@ -52,6 +52,18 @@ describe('the store in a worker thread', () => {
     expect((await store.readFrom(0, 100)).map((r) => r.id)).toEqual(records.map((r) => r.id));
   });
 
+  it('calls that arrive together share a commit, yet one failing call fails alone', async () => {
+    const store = await threadStore();
+    const good = [makeRecord(), makeRecord()];
+    const outcomes = await Promise.allSettled([
+      store.commitBlob(makeBlob(), [good[0]!]),
+      store.retryBlob(makeBlob(), 'boom', 'not a time'),
+      store.commitBlob(makeBlob(), [good[1]!]),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.readFrom(0, 10)).map((r) => r.id)).toEqual(good.map((r) => r.id));
+  });
+
   it('rejects with the store error itself: its class, message and code', async () => {
     const store = await threadStore();
     const failing = store.retryBlob(makeBlob(), 'boom', 'not a time');
