@@ -97,6 +97,39 @@ describe('collector', () => {
     await until(() => collector?.health().status === 'ok');
   });
 
+  it('reports the stream degraded while blobs keep failing, and ok again once one is delivered', async () => {
+    const store = new MemoryStore();
+    const client = new ScriptedClient(T);
+    client.items.push(item('sick', HOUR));
+    let failing = true;
+    client.blobs.set('http://127.0.0.1/audit/sick', () =>
+      failing ? apiError('API_UNAVAILABLE', true, 'AF50005') : records(['s1']),
+    );
+    await start(store, client).start();
+    await until(() => (client.fetches.get('http://127.0.0.1/audit/sick') ?? 0) >= 3);
+    await until(() => collector?.health().status === 'degraded');
+    const health = collector?.health();
+    expect(health?.tenants[0]?.contentTypes[0]).toMatchObject({ contentType: CT, status: 'degraded' });
+    expect(health?.tenants[0]?.lastError).toMatch(/^blob fetch: .*AF50005/);
+    failing = false;
+    await until(() => store.records.size === 1);
+    await until(() => collector?.health().status === 'ok');
+    expect(collector?.health().tenants[0]?.lastError).toBeNull();
+  });
+
+  it('one failed blob attempt is routine: health stays ok', async () => {
+    const store = new MemoryStore();
+    const client = new ScriptedClient(T);
+    client.items.push(item('once', HOUR));
+    client.blobs.set('http://127.0.0.1/audit/once', (attempt) =>
+      attempt === 1 ? apiError('API_UNAVAILABLE', true, 'AF50005') : records(['o1']),
+    );
+    await start(store, client).start();
+    await until(() => store.records.size === 1);
+    expect(client.fetches.get('http://127.0.0.1/audit/once')).toBe(2);
+    expect(collector?.health().status).toBe('ok');
+  });
+
   it('finds a blob that appears late in an already listed window with the straggler sweep', async () => {
     const store = new MemoryStore();
     const client = new ScriptedClient(T);

@@ -78,7 +78,18 @@ export interface StreamSnapshot {
   lastError: string | null;
   lastErrorAt: string | null;
   lastSuccessAt: string | null;
+  /** Blob attempts that failed (and will be retried) since a blob of this stream was last delivered. */
+  blobFailuresInARow: number;
+  lastBlobError: string | null;
+  lastBlobErrorAt: string | null;
 }
+
+/**
+ * Blob attempts failing in a row, with none delivered between, that make a stream degraded. One retry is
+ * routine (5xx, throttling); a run of them means blobs are not arriving at all (expired token, a proxy, a
+ * dead API host), which listing alone would not show.
+ */
+export const BLOB_FAILURES_DEGRADED = 3;
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -153,6 +164,9 @@ export function createCollector(options: CollectorOptions): Collector {
         lastError: null,
         lastErrorAt: null,
         lastSuccessAt: null,
+        blobFailuresInARow: 0,
+        lastBlobError: null,
+        lastBlobErrorAt: null,
         needsSubscription: false,
         nextSweepAt: 0,
       });
@@ -318,6 +332,9 @@ export function createCollector(options: CollectorOptions): Collector {
       case 'delivered':
         s.blobsDelivered += 1;
         s.blobsPending = Math.max(0, s.blobsPending - 1);
+        s.blobFailuresInARow = 0;
+        s.lastBlobError = null;
+        s.lastBlobErrorAt = null;
         metrics?.blobsDelivered.inc(labels(s));
         if (!s.newestContentCreated || blob.contentCreated > s.newestContentCreated) {
           s.newestContentCreated = blob.contentCreated;
@@ -339,6 +356,9 @@ export function createCollector(options: CollectorOptions): Collector {
         );
         break;
       case 'retry':
+        s.blobFailuresInARow += 1;
+        s.lastBlobError = `blob fetch: ${outcome.error}`;
+        s.lastBlobErrorAt = new Date(clock.now()).toISOString();
         metrics?.blobsRetried.inc(labels(s));
         logger.debug(
           {
@@ -485,21 +505,32 @@ export function createCollector(options: CollectorOptions): Collector {
     health() {
       const tenants = options.tenants.map((tenant) => {
         const own = streams.filter((s) => s.tenantId === tenant.tenantId);
+        // A listing error, or blobs failing in a row: the newer of the two is the one reported.
+        const problem = (s: Stream): { error: string; at: string | null } | null => {
+          const blobs =
+            s.blobFailuresInARow >= BLOB_FAILURES_DEGRADED && s.lastBlobError
+              ? { error: s.lastBlobError, at: s.lastBlobErrorAt }
+              : null;
+          const listing = s.lastError ? { error: s.lastError, at: s.lastErrorAt } : null;
+          if (!blobs || !listing) return blobs ?? listing;
+          return String(blobs.at) > String(listing.at) ? blobs : listing;
+        };
         const contentTypes = own.map((s) => {
           const lag = s.newestContentCreated
             ? Math.max(0, (serverNow(tenant.client).getTime() - Date.parse(s.newestContentCreated)) / 1000)
             : null;
+          const p = problem(s);
           return {
             contentType: s.contentType,
-            status: (s.lastError ? 'degraded' : 'ok') as 'ok' | 'degraded',
+            status: (p ? 'degraded' : 'ok') as 'ok' | 'degraded',
             cursor: s.cursor,
             lagSeconds: lag === null ? null : Math.round(lag),
-            lastError: s.lastError,
-            lastErrorAt: s.lastErrorAt,
+            lastError: p?.error ?? null,
+            lastErrorAt: p?.at ?? null,
           };
         });
-        const worst = own
-          .filter((s) => s.lastError)
+        const worst = contentTypes
+          .filter((c) => c.lastError)
           .sort((a, b) => String(b.lastErrorAt).localeCompare(String(a.lastErrorAt)))[0];
         return {
           tenantId: tenant.tenantId,

@@ -22,6 +22,9 @@ function row(over: Partial<StreamSnapshot> = {}): StreamSnapshot {
     lastError: null,
     lastErrorAt: null,
     lastSuccessAt: null,
+    blobFailuresInARow: 0,
+    lastBlobError: null,
+    lastBlobErrorAt: null,
     ...over,
   };
 }
