@@ -8,7 +8,7 @@
 import type { RecordIndexer } from '../../pipeline/index-pool.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { CollectorMetrics } from '../../telemetry/metrics.js';
-import type { BlobRef, Store } from '../../store/types.js';
+import type { BlobRef, PendingBlob, Store } from '../../store/types.js';
 import { processBlob, type BlobOutcome } from './blob-worker.js';
 import {
   errorFacts,
@@ -90,6 +90,9 @@ export interface StreamSnapshot {
  * dead API host), which listing alone would not show.
  */
 export const BLOB_FAILURES_DEGRADED = 3;
+
+/** Due blobs the blob pool reads from the store at once, per content type. */
+const READ_AHEAD_BLOBS = 64;
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -384,6 +387,11 @@ export function createCollector(options: CollectorOptions): Collector {
     const wakeup = wakeups.get(tenant.tenantId) as Wakeup;
     const mine = new Set<string>();
     const limit = Math.max(1, settings.blobConcurrency);
+    // Due blobs read ahead per content type, so that a freed slot starts the next blob without a store
+    // round trip (behind the store thread's queued commits, that wait left slots idle). A blob leaves the
+    // queue when it starts, and only this pool starts the tenant's blobs, so no entry can have been
+    // delivered meanwhile; blobs listed since are read once the queue is empty.
+    const queued = new Map<string, PendingBlob[]>();
     let rotate = 0;
     while (!stopping) {
       let started = 0;
@@ -391,14 +399,21 @@ export function createCollector(options: CollectorOptions): Collector {
         const types = tenant.contentTypes;
         for (let i = 0; i < types.length && mine.size < limit; i++) {
           const contentType = types[(i + rotate) % types.length] as string;
-          const due = await store.pendingBlobs(
-            tenant.tenantId,
-            contentType,
-            new Date(clock.now()).toISOString(),
-            limit + mine.size,
-          );
-          for (const blob of due) {
+          let due = queued.get(contentType) ?? [];
+          if (due.length === 0) {
+            due = (
+              await store.pendingBlobs(
+                tenant.tenantId,
+                contentType,
+                new Date(clock.now()).toISOString(),
+                READ_AHEAD_BLOBS + mine.size,
+              )
+            ).filter((blob) => !mine.has(blob.contentId));
+            queued.set(contentType, due);
+          }
+          while (due.length > 0) {
             if (stopping || mine.size >= limit) break;
+            const blob = due.shift() as PendingBlob;
             if (mine.has(blob.contentId)) continue;
             const s = streamOf(tenant.tenantId, contentType);
             if (!s) continue;
