@@ -6,7 +6,8 @@
  * cannot start (or die), indexing happens inline: slower, never wrong.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../store/thread/module-worker.js';
 import type { IndexedFields } from '../store/types.js';
 
 export type ExtractIndex = (record: unknown) => IndexedFields;
@@ -46,23 +47,9 @@ interface PoolWorker {
   pending: Map<number, Pending>;
 }
 
-/** The worker module beside this one: .ts when run from source (tsx), .js when built. */
-function workerUrl(): URL {
-  return new URL(
-    import.meta.url.endsWith('.ts') ? './index-worker.ts' : './index-worker.js',
-    import.meta.url,
-  );
-}
-
-function startWorker(url: URL, readyMs: number): Promise<PoolWorker> {
+function startWorker(readyMs: number): Promise<PoolWorker> {
   return new Promise((resolve, reject) => {
-    // From source (tsx), the worker thread needs tsx's loader registered before it imports TypeScript.
-    const worker = url.pathname.endsWith('.ts')
-      ? new Worker(
-          `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`,
-          { eval: true },
-        )
-      : new Worker(url);
+    const worker = startModuleWorker('index-worker', import.meta.url);
     const entry: PoolWorker = { worker, busy: 0, alive: true, pending: new Map() };
     const timer = setTimeout(() => {
       void worker.terminate();
@@ -108,9 +95,7 @@ export async function startIndexPool(options: {
   const count = Math.max(1, options.workers ?? availableParallelism() - 1);
   let pool: PoolWorker[];
   try {
-    pool = await Promise.all(
-      Array.from({ length: count }, () => startWorker(workerUrl(), options.readyMs ?? 15_000)),
-    );
+    pool = await Promise.all(Array.from({ length: count }, () => startWorker(options.readyMs ?? 15_000)));
   } catch (err) {
     options.onFallback?.(err instanceof Error ? err : new Error(String(err)));
     return inline;

@@ -22,7 +22,7 @@ export interface Migration {
  *              exactly as received. recipients/links are JSON arrays (NULL when
  *              empty, the common case).
  * dedupe       a 16-byte hash of (tenant, record Id) of every stored record (see
- *              dedupeKey in keys.ts), kept longer than the
+ *              legacyKey in keys.ts, which now follows a time prefix), kept longer than the
  *              records may be (at least 8 days): the API re-sends for 7 days.
  *              `seq` points at the record while it exists (for related()).
  * record_links link key → record, for related(); rows go with their record

@@ -5,32 +5,13 @@
  * committed (or failed) in the worker, so "cursor and records in one transaction" and "a crash only repeats
  * work" hold unchanged; kill -9 takes the thread with the process.
  */
-import { Worker } from 'node:worker_threads';
 import type { OpenStoreOptions } from '../index.js';
 import type { Store } from '../types.js';
+import { startModuleWorker } from './module-worker.js';
 import { deserializeError, type StoreCall, type StoreMethod, type StoreReply } from './protocol.js';
 
 /** What crosses to the thread: everything but the clock (a function cannot). */
 export type ThreadStoreOptions = Omit<OpenStoreOptions, 'clock' | 'readonly'>;
-
-/**
- * The thread's module beside this one, with this module's own extension: .ts from source (tsx, vitest),
- * .js when built, .mjs in a bundle that ships store-thread.mjs beside it (the e2e tests do).
- */
-function threadUrl(): URL {
-  const ext = /\.(m?[jt]s)$/.exec(new URL(import.meta.url).pathname)?.[1] ?? 'js';
-  return new URL(`./store-thread.${ext}`, import.meta.url);
-}
-
-function startWorker(url: URL, options: ThreadStoreOptions): Worker {
-  // From source, the thread registers tsx's loader before it imports TypeScript.
-  return url.pathname.endsWith('.ts')
-    ? new Worker(
-        `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`,
-        { eval: true, workerData: options },
-      )
-    : new Worker(url, { workerData: options });
-}
 
 /** Every Store method but close, forwarded as is (a Record, so that a method added to Store must be listed). */
 const FORWARDED: Record<Exclude<StoreMethod, 'close'>, true> = {
@@ -65,7 +46,7 @@ interface Pending {
  * @example const store = await openThreadStore({ dataDir: './data' }); … await store.close();
  */
 export async function openThreadStore(options: ThreadStoreOptions): Promise<Store> {
-  const worker = startWorker(threadUrl(), { ...options });
+  const worker = startModuleWorker('store-thread', import.meta.url, { workerData: options });
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let failure: Error | null = null;
