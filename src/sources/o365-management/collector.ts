@@ -388,9 +388,10 @@ export function createCollector(options: CollectorOptions): Collector {
     const mine = new Set<string>();
     const limit = Math.max(1, settings.blobConcurrency);
     // Due blobs read ahead per content type, so that a freed slot starts the next blob without a store
-    // round trip (behind the store thread's queued commits, that wait left slots idle). A blob leaves the
-    // queue when it starts, and only this pool starts the tenant's blobs, so no entry can have been
-    // delivered meanwhile; blobs listed since are read once the queue is empty.
+    // round trip (behind the store thread's queued commits, that wait left slots idle). Blobs in flight
+    // when the queue is read are left out of it (still pending, they would start a second time once done);
+    // a blob leaves the queue when it starts, and only this pool starts the tenant's blobs, so no entry
+    // can have been delivered meanwhile. Blobs listed since are read once the queue is empty.
     const queued = new Map<string, PendingBlob[]>();
     let rotate = 0;
     while (!stopping) {
