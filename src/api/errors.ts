@@ -289,7 +289,7 @@ export function toConnectorError(err: unknown, operation: ApiOperation): Connect
 const TLS_ERROR_PATTERN = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME_INVALID/;
 
 /** The first `code` along the cause chain (undici wraps the socket error one or two deep) that `accept` takes. */
-function findCode(err: unknown, accept: (code: string) => boolean): string | undefined {
+export function findCode(err: unknown, accept: (code: string) => boolean): string | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
     const code = (current as { code?: unknown }).code;
