@@ -290,14 +290,20 @@ describe('retention', () => {
     await store.commitBlob(makeBlob(), [young]);
 
     nowMs += 1 * DAY; // old is 3 days old, young 1 day
-    expect(await store.enforceRetention(new Date(nowMs).toISOString(), 2)).toEqual({ records: 1, ids: 0 });
+    expect(await store.enforceRetention(new Date(nowMs).toISOString(), 2)).toMatchObject({
+      records: 1,
+      ids: 0,
+    });
     expect(ids(await store.readFrom(0, 10))).toEqual([young.id]);
     expect((await store.status())[0]).toMatchObject({ records: 1 });
     // The API may still re-send the old record: it is recognised, not stored again.
     expect(await store.commitBlob(makeBlob(), [old])).toEqual({ inserted: 0, duplicates: 1, invalid: 0 });
 
     nowMs += 5 * DAY + 1; // old's key is now over 8 days old
-    expect(await store.enforceRetention(new Date(nowMs).toISOString(), 2)).toEqual({ records: 1, ids: 1 });
+    expect(await store.enforceRetention(new Date(nowMs).toISOString(), 2)).toMatchObject({
+      records: 1,
+      ids: 1,
+    });
     expect(await store.commitBlob(makeBlob(), [old])).toEqual({ inserted: 1, duplicates: 0, invalid: 0 });
   });
 
@@ -306,7 +312,10 @@ describe('retention', () => {
     const record = makeRecord();
     await store.commitBlob(makeBlob(), [record]);
     nowMs += 20 * DAY;
-    expect(await store.enforceRetention(new Date(nowMs).toISOString(), 30)).toEqual({ records: 0, ids: 0 });
+    expect(await store.enforceRetention(new Date(nowMs).toISOString(), 30)).toMatchObject({
+      records: 0,
+      ids: 0,
+    });
     expect(await store.commitBlob(makeBlob(), [record])).toEqual({ inserted: 0, duplicates: 1, invalid: 0 });
   });
 
@@ -314,7 +323,7 @@ describe('retention', () => {
     const store = await storeAt();
     const ancient = makeRecord({}, { creationTime: '2025-12-01T00:00:00.000Z' });
     await store.commitBlob(makeBlob(), [ancient]);
-    expect(await store.enforceRetention(new Date(nowMs + DAY / 2).toISOString(), 1)).toEqual({
+    expect(await store.enforceRetention(new Date(nowMs + DAY / 2).toISOString(), 1)).toMatchObject({
       records: 0,
       ids: 0,
     });

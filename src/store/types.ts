@@ -117,6 +117,79 @@ export interface ContentTypeStatus {
   lastErrorAt: string | null;
 }
 
+/** Where a sink that has no offset yet starts: the oldest retained record, the next new one, or a time. */
+export type SinkStart = { kind: 'oldest' } | { kind: 'now' } | { kind: 'time'; at: string };
+
+/** An event a SIEM refused for good, kept with the SIEM's reason (and a copy of the record). */
+export interface DeadLetterInput {
+  offset: number;
+  tenantId: string;
+  recordId: string;
+  raw: string;
+  reason: string;
+}
+
+export interface DeadLetter extends DeadLetterInput {
+  /** Row id in the dead-letter table. */
+  id: number;
+  sink: string;
+  /** ISO-8601 UTC, when it was (last) rejected. */
+  at: string;
+  /** Times it was sent and rejected. */
+  attempts: number;
+}
+
+/** What a sink has done since its last commit; committed in one transaction with its new offset. */
+export interface SinkProgress {
+  /** Every record up to this offset was delivered, dead-lettered or left out by the sink's filter. */
+  offset: number;
+  delivered: number;
+  /** Records left out by the sink's filter. */
+  filtered: number;
+  deadLetters: DeadLetterInput[];
+}
+
+/** Delivery state of a sink: closed (delivering), open (backing off after failures), blocked (operator needed). */
+export type SinkState = 'closed' | 'open' | 'half-open' | 'blocked';
+
+export interface SinkStatus {
+  sink: string;
+  offset: number;
+  /** Records stored after the offset (not yet delivered). */
+  lagEvents: number;
+  /** Seconds since the oldest undelivered record was stored; 0 when caught up. */
+  lagSeconds: number;
+  delivered: number;
+  filtered: number;
+  /** Failed attempts (batches sent again). */
+  retried: number;
+  /** Events ever dead-lettered, and those still in the dead-letter table. */
+  deadLettered: number;
+  deadLetterOpen: number;
+  /** Undelivered records deleted by the retention hard cap. */
+  droppedByRetention: number;
+  state: SinkState;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  lastDeliveredAt: string | null;
+}
+
+export interface RetentionOptions {
+  /** Sinks whose undelivered records retention must keep (the enabled sinks of the configuration). */
+  sinks?: string[];
+  /** Past this many days records go even if a sink has not delivered them (counted per sink). */
+  hardCapDays?: number;
+}
+
+export interface RetentionResult {
+  records: number;
+  ids: number;
+  /** Records past retention kept because a sink has not delivered them yet. */
+  heldForSinks: number;
+  /** Undelivered records the hard cap deleted, per sink. */
+  droppedForSinks: Record<string, number>;
+}
+
 export interface Store {
   /** Creates tables or migrates them to the current version. */
   migrate(): Promise<void>;
@@ -165,12 +238,36 @@ export interface Store {
   readFrom(offset: number, limit: number): Promise<StoredRecord[]>;
   getSinkOffset(sink: string): Promise<number>;
   setSinkOffset(sink: string, offset: number): Promise<void>;
+  /** The highest offset handed out so far (0 for an empty store). */
+  lastOffset(): Promise<number>;
+  /** The offset just before the first record stored at or after `storedAt` (for replays and `start_at`). */
+  offsetBefore(storedAt: string): Promise<number>;
+  /**
+   * The sink's offset; a sink seen for the first time gets one from `start` (oldest: 0; now: lastOffset();
+   * time: offsetBefore). An existing offset is never changed by this.
+   */
+  initSinkOffset(sink: string, start: SinkStart): Promise<number>;
+  /** Moves the sink's offset and adds its counts and dead letters, in one transaction. */
+  commitSinkProgress(sink: string, progress: SinkProgress): Promise<void>;
+  /** Records the sink's delivery state after an attempt; `failed` adds one to its retried count. */
+  setSinkState(sink: string, state: SinkState, lastError: string | null, failed: boolean): Promise<void>;
+  /** Per sink (all known when `sinks` is absent): offset, lag, counters, state. `now` is ISO. */
+  sinkStatus(now: string, sinks?: string[]): Promise<SinkStatus[]>;
+  /** The sink's dead letters, oldest first, after row id `afterId`. */
+  deadLetters(sink: string, limit: number, afterId?: number): Promise<DeadLetter[]>;
+  /** After a re-send: removes the delivered ones, and counts another attempt with the new reason for the others. */
+  resolveDeadLetters(
+    sink: string,
+    delivered: number[],
+    rejectedAgain: { id: number; reason: string }[],
+  ): Promise<void>;
 
   /**
    * Deletes records stored (storedAt, not creationTime: a late blob's old records must still reach the sinks)
    * more than `retentionDays` before `now`; dedupe keys are kept max(retentionDays, 8) days, and delivered blobs
-   * leave the ledger a day after they expire. Returns how many records and dedupe keys were deleted.
+   * leave the ledger a day after they expire. Records a sink of `options.sinks` has not delivered yet are kept
+   * unless they are older than `options.hardCapDays`. Returns how many records and dedupe keys were deleted.
    */
-  enforceRetention(now: string, retentionDays: number): Promise<{ records: number; ids: number }>;
+  enforceRetention(now: string, retentionDays: number, options?: RetentionOptions): Promise<RetentionResult>;
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import type {
   ContentTypeStatus,
   PendingBlob,
   RecordInput,
+  RetentionResult,
   Store,
 } from '../../store/types.js';
 import type { BlobRecord, Clock, ContentItem, SourceApiClient } from './types.js';
@@ -147,8 +148,33 @@ export class MemoryStore implements Store {
     return 0;
   }
   async setSinkOffset(): Promise<void> {}
-  async enforceRetention(): Promise<{ records: number; ids: number }> {
-    return { records: 0, ids: 0 };
+  async enforceRetention(): Promise<RetentionResult> {
+    return { records: 0, ids: 0, heldForSinks: 0, droppedForSinks: {} };
+  }
+  // Delivery is not the collector's business: the sink tests use the SQLite store on a temporary file.
+  async lastOffset(): Promise<never> {
+    throw new Error('not in the fake');
+  }
+  async offsetBefore(): Promise<never> {
+    throw new Error('not in the fake');
+  }
+  async initSinkOffset(): Promise<never> {
+    throw new Error('not in the fake');
+  }
+  async commitSinkProgress(): Promise<never> {
+    throw new Error('not in the fake');
+  }
+  async setSinkState(): Promise<never> {
+    throw new Error('not in the fake');
+  }
+  async sinkStatus(): Promise<never> {
+    throw new Error('not in the fake');
+  }
+  async deadLetters(): Promise<never> {
+    throw new Error('not in the fake');
+  }
+  async resolveDeadLetters(): Promise<never> {
+    throw new Error('not in the fake');
   }
   async close(): Promise<void> {}
 

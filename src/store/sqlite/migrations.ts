@@ -219,6 +219,40 @@ function migrateDedupeKeys(db: Database.Database): void {
   `);
 }
 
+/*
+ * Version 3: delivery to SIEMs.
+ *
+ * sink_offsets  gains the sink's running counts (delivered, filtered, dead-lettered, failed attempts, records the
+ *               retention hard cap deleted before delivery), its delivery state and last error, so that
+ *               `atp-siem sinks status` in another process shows what the running service is doing.
+ * dead_letters  events a SIEM refused for good, with its reason and a copy of the record (retention may
+ *               delete the record itself), until they are re-sent or cleared.
+ */
+const V3 = `
+ALTER TABLE sink_offsets ADD COLUMN delivered_total INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sink_offsets ADD COLUMN filtered_total INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sink_offsets ADD COLUMN retried_total INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sink_offsets ADD COLUMN dead_lettered_total INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sink_offsets ADD COLUMN dropped_by_retention INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sink_offsets ADD COLUMN state TEXT NOT NULL DEFAULT 'closed';
+ALTER TABLE sink_offsets ADD COLUMN last_error TEXT;
+ALTER TABLE sink_offsets ADD COLUMN last_error_at TEXT;
+ALTER TABLE sink_offsets ADD COLUMN last_delivered_at TEXT;
+
+CREATE TABLE dead_letters (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  sink TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  tenant_id TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  raw TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX dead_letters_sink ON dead_letters (sink, id);
+`;
+
 /** Every schema step, oldest first. The last one's version is the current schema. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -234,6 +268,11 @@ export const MIGRATIONS: readonly Migration[] = [
       migrateDedupeKeys(db);
       db.exec(V2_AFTER_KEYS);
     },
+  },
+  {
+    version: 3,
+    description: 'sink delivery state and counters, dead letters',
+    up: (db) => db.exec(V3),
   },
 ];
 

@@ -5,7 +5,14 @@ import type {
   BlobState,
   CommitResult,
   ContentTypeStatus,
+  DeadLetter,
   EventQuery,
+  RetentionOptions,
+  RetentionResult,
+  SinkProgress,
+  SinkStart,
+  SinkState,
+  SinkStatus,
   PendingBlob,
   RecordInput,
   StoredRecord,
@@ -337,11 +344,183 @@ export class SqliteStore implements Store {
     });
   }
 
+  async lastOffset(): Promise<number> {
+    const row = this.sql("SELECT seq FROM sqlite_sequence WHERE name = 'records'").get() as
+      { seq: number } | undefined;
+    return row?.seq ?? 0;
+  }
+
+  async offsetBefore(storedAt: string): Promise<number> {
+    const at = requireTime(storedAt, 'storedAt');
+    // Offsets follow storage order, so the first record stored at or after `at` bounds the range.
+    const first = this.sql('SELECT seq FROM records WHERE stored_at >= ? ORDER BY seq LIMIT 1').get(at) as
+      { seq: number } | undefined;
+    return first === undefined ? this.lastOffset() : first.seq - 1;
+  }
+
+  async initSinkOffset(sink: string, start: SinkStart): Promise<number> {
+    const existing = this.sql('SELECT delivered_offset FROM sink_offsets WHERE sink = ?').get(sink) as
+      { delivered_offset: number } | undefined;
+    if (existing) return existing.delivered_offset;
+    const offset =
+      start.kind === 'oldest'
+        ? 0
+        : start.kind === 'now'
+          ? await this.lastOffset()
+          : await this.offsetBefore(start.at);
+    this.write(() =>
+      this.sql(
+        'INSERT INTO sink_offsets (sink, delivered_offset, updated_at) VALUES (?, ?, ?) ON CONFLICT (sink) DO NOTHING',
+      ).run(sink, offset, this.now()),
+    );
+    return this.getSinkOffset(sink);
+  }
+
+  async commitSinkProgress(sink: string, progress: SinkProgress): Promise<void> {
+    const now = this.now();
+    this.write(() => {
+      const insert = this.sql(
+        `INSERT INTO dead_letters (sink, seq, tenant_id, record_id, raw, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const d of progress.deadLetters) {
+        insert.run(sink, d.offset, d.tenantId, d.recordId, d.raw, d.reason.slice(0, MAX_ERROR_CHARS), now);
+      }
+      // The offset only moves forward: a replay never rewinds the live tail.
+      this.sql(
+        `INSERT INTO sink_offsets (sink, delivered_offset, updated_at, delivered_total, filtered_total,
+                                   dead_lettered_total, last_delivered_at)
+         VALUES (:sink, :offset, :now, :delivered, :filtered, :dead, CASE WHEN :delivered > 0 THEN :now END)
+         ON CONFLICT (sink) DO UPDATE SET
+           delivered_offset = max(delivered_offset, excluded.delivered_offset),
+           updated_at = excluded.updated_at,
+           delivered_total = delivered_total + excluded.delivered_total,
+           filtered_total = filtered_total + excluded.filtered_total,
+           dead_lettered_total = dead_lettered_total + excluded.dead_lettered_total,
+           last_delivered_at = coalesce(excluded.last_delivered_at, last_delivered_at)`,
+      ).run({
+        sink,
+        offset: progress.offset,
+        now,
+        delivered: progress.delivered,
+        filtered: progress.filtered,
+        dead: progress.deadLetters.length,
+      });
+    });
+  }
+
+  async setSinkState(
+    sink: string,
+    state: SinkState,
+    lastError: string | null,
+    failed: boolean,
+  ): Promise<void> {
+    const now = this.now();
+    this.write(() =>
+      this.sql(
+        `INSERT INTO sink_offsets (sink, delivered_offset, updated_at, state, last_error, last_error_at, retried_total)
+         VALUES (:sink, 0, :now, :state, :error, CASE WHEN :error IS NOT NULL THEN :now END, :failed)
+         ON CONFLICT (sink) DO UPDATE SET
+           updated_at = excluded.updated_at,
+           state = excluded.state,
+           last_error = coalesce(excluded.last_error, CASE WHEN excluded.state = 'closed' THEN NULL ELSE last_error END),
+           last_error_at = coalesce(excluded.last_error_at, CASE WHEN excluded.state = 'closed' THEN NULL ELSE last_error_at END),
+           retried_total = retried_total + excluded.retried_total`,
+      ).run({
+        sink,
+        now,
+        state,
+        error: lastError === null ? null : lastError.slice(0, MAX_ERROR_CHARS),
+        failed: failed ? 1 : 0,
+      }),
+    );
+  }
+
+  async sinkStatus(now: string, sinks?: string[]): Promise<SinkStatus[]> {
+    const at = Date.parse(requireTime(now, 'now'));
+    const rows = this.sql('SELECT * FROM sink_offsets ORDER BY sink').all() as SinkOffsetRow[];
+    const known = new Map(rows.map((r) => [r.sink, r]));
+    const names = sinks ?? rows.map((r) => r.sink);
+    return names.map((sink) => {
+      const r = known.get(sink);
+      const offset = r?.delivered_offset ?? 0;
+      const lag = this.sql('SELECT count(*) AS n, min(stored_at) AS oldest FROM records WHERE seq > ?').get(
+        offset,
+      ) as {
+        n: number;
+        oldest: string | null;
+      };
+      const open = this.sql('SELECT count(*) AS n FROM dead_letters WHERE sink = ?').get(sink) as {
+        n: number;
+      };
+      return {
+        sink,
+        offset,
+        lagEvents: lag.n,
+        lagSeconds: lag.oldest === null ? 0 : Math.max(0, Math.round((at - Date.parse(lag.oldest)) / 1000)),
+        delivered: r?.delivered_total ?? 0,
+        filtered: r?.filtered_total ?? 0,
+        retried: r?.retried_total ?? 0,
+        deadLettered: r?.dead_lettered_total ?? 0,
+        deadLetterOpen: open.n,
+        droppedByRetention: r?.dropped_by_retention ?? 0,
+        state: (r?.state as SinkState | undefined) ?? 'closed',
+        lastError: r?.last_error ?? null,
+        lastErrorAt: r?.last_error_at ?? null,
+        lastDeliveredAt: r?.last_delivered_at ?? null,
+      };
+    });
+  }
+
+  async deadLetters(sink: string, limit: number, afterId = 0): Promise<DeadLetter[]> {
+    const rows = this.sql('SELECT * FROM dead_letters WHERE sink = ? AND id > ? ORDER BY id LIMIT ?').all(
+      sink,
+      afterId,
+      limit,
+    ) as DeadLetterRow[];
+    return rows.map((r) => ({
+      id: r.id,
+      sink: r.sink,
+      offset: r.seq,
+      tenantId: r.tenant_id,
+      recordId: r.record_id,
+      raw: r.raw,
+      reason: r.reason,
+      at: r.at,
+      attempts: r.attempts,
+    }));
+  }
+
+  async resolveDeadLetters(
+    sink: string,
+    delivered: number[],
+    rejectedAgain: { id: number; reason: string }[],
+  ): Promise<void> {
+    const now = this.now();
+    this.write(() => {
+      const remove = this.sql('DELETE FROM dead_letters WHERE sink = ? AND id = ?');
+      for (const id of delivered) remove.run(sink, id);
+      const again = this.sql(
+        'UPDATE dead_letters SET reason = ?, at = ?, attempts = attempts + 1 WHERE sink = ? AND id = ?',
+      );
+      for (const r of rejectedAgain) again.run(r.reason.slice(0, MAX_ERROR_CHARS), now, sink, r.id);
+      if (delivered.length > 0) {
+        this.sql(
+          `UPDATE sink_offsets SET delivered_total = delivered_total + ?, last_delivered_at = ? WHERE sink = ?`,
+        ).run(delivered.length, now, sink);
+      }
+    });
+  }
+
   /**
    * Retention is by stored time, not by the record's CreationTime: a late blob can carry records days old,
-   * and deleting by creation time would remove them before any sink had read them.
+   * and deleting by creation time would remove them before any sink had read them. Records a listed sink has
+   * not delivered are kept (the store is the sinks' buffer) until the hard cap, if one is set.
    */
-  async enforceRetention(now: string, retentionDays: number): Promise<{ records: number; ids: number }> {
+  async enforceRetention(
+    now: string,
+    retentionDays: number,
+    options: RetentionOptions = {},
+  ): Promise<RetentionResult> {
     if (!(retentionDays >= 0)) throw new RangeError(`retentionDays must be 0 or more, got ${retentionDays}`);
     const at = requireTime(now, 'now');
     const recordCutoff = daysBefore(at, retentionDays);
@@ -350,7 +529,55 @@ export class SqliteStore implements Store {
     const young = this.sql('SELECT seq FROM records WHERE stored_at >= ? ORDER BY seq LIMIT 1').get(
       recordCutoff,
     ) as { seq: number } | undefined;
-    const bound = young?.seq ?? Number.MAX_SAFE_INTEGER;
+    let bound = young?.seq ?? Number.MAX_SAFE_INTEGER;
+    const sinks = options.sinks ?? [];
+    const offsets = sinks.map((sink) => ({ sink, offset: this.sinkOffsetOrZero(sink) }));
+    const slowest = offsets.reduce((min, s) => Math.min(min, s.offset), Number.MAX_SAFE_INTEGER);
+    let heldForSinks = 0;
+    const droppedForSinks: Record<string, number> = {};
+    if (slowest + 1 < bound) {
+      // Keep what the slowest sink has not delivered, except what is past the hard cap.
+      const keepFrom = slowest + 1;
+      let capBound = keepFrom;
+      if (options.hardCapDays !== undefined) {
+        const capCutoff = daysBefore(at, Math.max(options.hardCapDays, retentionDays));
+        const capYoung = this.sql('SELECT seq FROM records WHERE stored_at >= ? ORDER BY seq LIMIT 1').get(
+          capCutoff,
+        ) as { seq: number } | undefined;
+        capBound = Math.max(keepFrom, Math.min(bound, capYoung?.seq ?? Number.MAX_SAFE_INTEGER));
+      }
+      const held = this.sql('SELECT count(*) AS n FROM records WHERE seq >= ? AND seq < ?').get(
+        capBound,
+        bound,
+      ) as {
+        n: number;
+      };
+      heldForSinks = held.n;
+      if (capBound > keepFrom) {
+        for (const { sink, offset } of offsets) {
+          const lost = this.sql('SELECT count(*) AS n FROM records WHERE seq > ? AND seq < ?').get(
+            offset,
+            capBound,
+          ) as {
+            n: number;
+          };
+          if (lost.n === 0) continue;
+          droppedForSinks[sink] = lost.n;
+          this.write(() =>
+            this.sql(
+              `UPDATE sink_offsets SET dropped_by_retention = dropped_by_retention + ?,
+                 last_error = ?, last_error_at = ? WHERE sink = ?`,
+            ).run(
+              lost.n,
+              `retention hard cap deleted ${lost.n} records before this sink delivered them`,
+              this.now(),
+              sink,
+            ),
+          );
+        }
+      }
+      bound = capBound;
+    }
     const records = this.deleteInSlices(
       'DELETE FROM records WHERE seq IN (SELECT seq FROM records WHERE seq < ? AND stored_at < ? ORDER BY seq LIMIT ?)',
       [bound, recordCutoff],
@@ -370,7 +597,13 @@ export class SqliteStore implements Store {
         daysBefore(at, 1),
       ),
     );
-    return { records, ids };
+    return { records, ids, heldForSinks, droppedForSinks };
+  }
+
+  private sinkOffsetOrZero(sink: string): number {
+    const row = this.sql('SELECT delivered_offset FROM sink_offsets WHERE sink = ?').get(sink) as
+      { delivered_offset: number } | undefined;
+    return row?.delivered_offset ?? 0;
   }
 
   async close(): Promise<void> {
@@ -536,6 +769,33 @@ export class SqliteStore implements Store {
   private now(): string {
     return this.clock().toISOString();
   }
+}
+
+interface SinkOffsetRow {
+  sink: string;
+  delivered_offset: number;
+  updated_at: string;
+  delivered_total: number;
+  filtered_total: number;
+  retried_total: number;
+  dead_lettered_total: number;
+  dropped_by_retention: number;
+  state: string;
+  last_error: string | null;
+  last_error_at: string | null;
+  last_delivered_at: string | null;
+}
+
+interface DeadLetterRow {
+  id: number;
+  sink: string;
+  seq: number;
+  tenant_id: string;
+  record_id: string;
+  raw: string;
+  reason: string;
+  at: string;
+  attempts: number;
 }
 
 interface StreamRow {

@@ -32,6 +32,14 @@ const FORWARDED: Record<Exclude<StoreMethod, 'close'>, true> = {
   readFrom: true,
   getSinkOffset: true,
   setSinkOffset: true,
+  lastOffset: true,
+  offsetBefore: true,
+  initSinkOffset: true,
+  commitSinkProgress: true,
+  setSinkState: true,
+  sinkStatus: true,
+  deadLetters: true,
+  resolveDeadLetters: true,
   enforceRetention: true,
 };
 
