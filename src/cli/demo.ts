@@ -6,7 +6,8 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/index.js';
+import { ConfigError, loadConfig } from '../config/index.js';
+import { parseSinks } from '../sinks/index.js';
 import { startEmulator } from '../emulator/index.js';
 import { DEFENDER_RECORD_TYPES, RECORD_TYPE_NAMES, extractIndex } from '../schema/index.js';
 import { createLogger } from '../telemetry/logger.js';
@@ -21,6 +22,44 @@ interface DemoFlags {
   history: string;
   seed: string;
   interval: string;
+  syslog?: string;
+  file?: string;
+}
+
+/**
+ * The sinks `--syslog URL` and `--file PATH` add to the demo: CEF over syslog (RFC 5424), and ECS NDJSON.
+ * @example demoSinks({ syslog: 'tcp://127.0.0.1:5514' })
+ */
+export function demoSinks(flags: { syslog?: string; file?: string }): ReturnType<typeof parseSinks>['sinks'] {
+  const entries: unknown[] = [];
+  if (flags.syslog !== undefined)
+    entries.push({
+      name: 'demo-syslog',
+      type: 'syslog',
+      url: flags.syslog,
+      format: 'cef',
+      batch: { max_wait: '200ms' },
+    });
+  if (flags.file !== undefined)
+    entries.push({
+      name: 'demo-file',
+      type: 'file',
+      path: flags.file === '-' ? '-' : path.resolve(flags.file),
+      format: 'ecs',
+      batch: { max_wait: '200ms' },
+    });
+  const { sinks, issues } = parseSinks(entries);
+  if (issues.length > 0) {
+    const flag = (i: number) => ((entries[i] as { type: string }).type === 'syslog' ? '--syslog' : '--file');
+    throw new ConfigError(
+      'the demo flags',
+      issues.map((p) => ({
+        path: flag(Number(p.path[0])),
+        message: `${String(p.path.slice(1).join('.'))}: ${p.message}`,
+      })),
+    );
+  }
+  return sinks;
 }
 
 function positive(name: string, text: string): number {
@@ -48,6 +87,11 @@ export function register(program: Command): void {
     .option('--history <days>', 'days of history to back-fill', '1')
     .option('--seed <n>', 'seed of the generated records', '42')
     .option('--interval <seconds>', 'seconds between summary lines', '3')
+    .option(
+      '--syslog <url>',
+      'also deliver CEF over syslog to tcp://HOST:PORT, tls://HOST:PORT or udp://HOST:PORT',
+    )
+    .option('--file <path>', 'also write every event as ECS NDJSON to this file (- for standard output)')
     .action(async (flags: DemoFlags) => {
       const dataDir = path.resolve(flags.data);
       const level = process.env.ATP_SIEM_LOG_LEVEL ?? 'warn';
@@ -65,7 +109,8 @@ export function register(program: Command): void {
       const byType = new Map<number, number>();
       let service;
       try {
-        const config = await loadConfig(configFile);
+        const extraSinks = demoSinks(flags);
+        const config = { ...(await loadConfig(configFile)), sinks: extraSinks };
         service = await startService({
           config,
           dataDir,
@@ -74,6 +119,7 @@ export function register(program: Command): void {
           progress: false,
           listen: { host: '127.0.0.1', port: 0 },
           overrides: { pollIntervalMs: 2_000, stragglerIntervalMs: 60_000 },
+          sinkIdlePollMs: 200,
           extractIndex: (record) => {
             const index = extractIndex(record);
             if (index.recordType !== null)
@@ -93,7 +139,11 @@ export function register(program: Command): void {
           `atp-siem demo: emulated Office 365 Management Activity API at ${emulator.url}`,
           `  tenant ${emulator.tenants.join(', ')}; collector config ${configFile}`,
           `  store in ${dataDir}; health ${service.url}/healthz, metrics ${service.url}/metrics`,
-          `  in another terminal: atp-siem status --data ${rel}   ·   atp-siem events --data ${rel}`,
+          ...(flags.syslog ? [`  delivering CEF over syslog (RFC 5424) to ${flags.syslog}`] : []),
+          ...(flags.file
+            ? [`  writing ECS NDJSON to ${flags.file === '-' ? 'standard output' : path.resolve(flags.file)}`]
+            : []),
+          `  in another terminal: atp-siem status --data ${rel}   ·   atp-siem events --data ${rel}   ·   atp-siem sinks status --data ${rel}`,
           '  Ctrl-C to stop.',
           '',
         ].join('\n'),
@@ -103,7 +153,16 @@ export function register(program: Command): void {
         const rows = svc.collector.snapshot();
         const stored = rows.reduce((n, r) => n + r.records, 0);
         const pending = rows.reduce((n, r) => n + r.blobsPending, 0);
-        out.write(`${new Date().toISOString().slice(11, 19)} ${summaryLine(byType, stored, pending)}\n`);
+        const sinks = svc.sinks
+          .snapshot()
+          .map(
+            (d) =>
+              `${d.sink} ${d.delivered}${d.state === 'closed' ? '' : ` (${d.state}: ${d.lastError ?? ''})`}`,
+          );
+        const delivered = sinks.length > 0 ? ` · delivered: ${sinks.join(', ')}` : '';
+        out.write(
+          `${new Date().toISOString().slice(11, 19)} ${summaryLine(byType, stored, pending)}${delivered}\n`,
+        );
       };
       const timer = setInterval(() => void tick(), positive('--interval', flags.interval) * 1000);
       await untilSignal();

@@ -11,6 +11,7 @@ import { register as registerDoctor } from './doctor.js';
 import { register as registerEmulator } from './emulator.js';
 import { register as registerEvents } from './events.js';
 import { register as registerRun } from './run.js';
+import { register as registerSinks } from './sinks.js';
 import { register as registerStatus } from './status.js';
 import { VERSION } from './version.js';
 
@@ -26,6 +27,7 @@ program
 registerDemo(program);
 registerRun(program);
 registerStatus(program);
+registerSinks(program);
 registerEvents(program);
 registerDoctor(program);
 registerConvert(program);

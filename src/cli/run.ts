@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import { createApiClient } from '../api/index.js';
 import { loadConfig, parseDuration, type Config } from '../config/index.js';
 import { startIndexPool } from '../pipeline/index-pool.js';
+import { startSinks, type RunningSinks } from '../pipeline/sinks.js';
 import { extractIndex } from '../schema/index.js';
 import {
   createCollector,
@@ -24,7 +25,7 @@ import { openStore } from '../store/index.js';
 import { openThreadStore } from '../store/thread/thread-store.js';
 import type { Store } from '../store/types.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
-import { createMetrics, type CollectorMetrics } from '../telemetry/metrics.js';
+import { createMetrics, createSinkMetrics, type CollectorMetrics } from '../telemetry/metrics.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -50,11 +51,14 @@ export interface ServiceOptions {
   extractIndex?: ExtractIndex;
   /** Override `listen` (the demo uses port 0). */
   listen?: { host: string; port: number } | null;
+  /** How often an idle sink looks for new records (ms; tests and the demo use less). */
+  sinkIdlePollMs?: number;
 }
 
 export interface RunningService {
   store: Store;
   collector: Collector;
+  sinks: RunningSinks;
   metrics: CollectorMetrics;
   /** http://host:port of the health/metrics server, or null when not listening. */
   url: string | null;
@@ -116,15 +120,52 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     metrics,
   });
 
+  const sinkMetrics = createSinkMetrics(metrics.registry);
+  let sinks: RunningSinks;
+  try {
+    sinks = await startSinks({
+      store,
+      configs: config.sinks,
+      ctx: { logger, baseDir: path.dirname(config.configPath), dataDir: options.dataDir },
+      logger: logger.child({ component: 'sinks' }),
+      metrics: sinkMetrics,
+      idlePollMs: options.sinkIdlePollMs,
+    });
+  } catch (err) {
+    await indexer?.close();
+    await store.close();
+    throw err;
+  }
+
   const retention = async (): Promise<void> => {
     try {
-      const removed = await store.enforceRetention(new Date().toISOString(), config.retentionDays);
-      if (removed.records > 0 || removed.ids > 0) logger.info({ ...removed }, 'Retention applied.');
+      const removed = await store.enforceRetention(new Date().toISOString(), config.retentionDays, {
+        sinks: sinks.names,
+        hardCapDays: config.retentionHardCapDays,
+      });
+      if (removed.records > 0 || removed.ids > 0)
+        logger.info({ records: removed.records, ids: removed.ids }, 'Retention applied.');
+      if (removed.heldForSinks > 0)
+        logger.warn(
+          { records: removed.heldForSinks },
+          'Retention kept records that a sink has not delivered yet.',
+        );
+      for (const [sink, n] of Object.entries(removed.droppedForSinks)) {
+        sinkMetrics.retentionDropped.inc({ sink }, n);
+        logger.error(
+          { sink, records: n },
+          'The retention hard cap deleted records this sink had not delivered.',
+        );
+      }
     } catch (err) {
       logger.error({ err }, 'Enforcing retention failed.');
     }
   };
   await retention();
+  const lagTimer = setInterval(() => {
+    sinks.refreshLag().catch((err: unknown) => logger.warn({ err }, 'Reading sink lag failed.'));
+  }, 5_000);
+  lagTimer.unref();
   const retentionTimer = setInterval(() => void retention(), HOUR_MS);
   retentionTimer.unref();
 
@@ -138,7 +179,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         if (req.method !== 'GET') {
           res.writeHead(405, { allow: 'GET' }).end();
         } else if (route === '/healthz') {
-          const health = collector.health();
+          const health = { ...collector.health(), sinks: sinks.snapshot() };
           res
             .writeHead(health.status === 'ok' ? 200 : 503, {
               'content-type': 'application/json; charset=utf-8',
@@ -171,6 +212,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     await collector.start();
   } catch (err) {
     clearInterval(retentionTimer);
+    clearInterval(lagTimer);
+    await sinks.stop();
     server?.close();
     await indexer?.close();
     await store.close();
@@ -182,13 +225,16 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   return {
     store,
     collector,
+    sinks,
     metrics,
     url,
     stop() {
       stopped ??= (async () => {
         progress?.stop();
         clearInterval(retentionTimer);
+        clearInterval(lagTimer);
         await collector.stop();
+        await sinks.stop();
         await Promise.allSettled(tenants.map((t) => t.client.close()));
         await indexer?.close();
         if (server) {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConnectorError } from '../api/errors.js';
+import { parseSinks, sinkSecretRefs, type SinkConfig } from '../sinks/index.js';
 import { configSchema, type ParsedConfig, type ParsedTenant, type SecretRef } from './schema.js';
 import { Secret } from './secret.js';
 
@@ -39,11 +40,14 @@ export interface Config {
   /** Absolute; undefined when the file does not set it (the CLI then picks its default). */
   dataDir: string | undefined;
   retentionDays: number;
+  /** Days after which records go even if a sink has not delivered them; undefined: never. */
+  retentionHardCapDays: number | undefined;
   logLevel: ParsedConfig['log_level'];
   listen: ParsedConfig['listen'];
   collector: ParsedConfig['collector'];
   tenants: TenantConfig[];
-  sinks: ParsedConfig['sinks'];
+  /** Validated sink entries, secrets resolved (src/sinks). */
+  sinks: SinkConfig[];
 }
 
 /** One problem in the configuration file. */
@@ -268,16 +272,30 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
       credential,
     });
   }
+  const { sinks, positions, issues } = parseSinks(cfg.sinks);
+  for (const issue of issues) {
+    const at = ['sinks', ...issue.path];
+    problems.push({ path: formatPath(at), line: lineOf(doc, counter, at), message: issue.message });
+  }
+  for (const [i, sink] of sinks.entries()) {
+    for (const found of sinkSecretRefs(sink)) {
+      const value = await resolveSecret(found.ref, baseDir, env);
+      const at = ['sinks', positions[i] ?? i, ...found.path];
+      if (typeof value === 'string') found.set(new Secret(value));
+      else problems.push({ path: formatPath(at), line: lineOf(doc, counter, at), message: value.problem });
+    }
+  }
   if (problems.length > 0) throw new ConfigError(configPath, problems);
 
   return {
     configPath,
     dataDir: cfg.data_dir === undefined ? undefined : path.resolve(baseDir, cfg.data_dir),
     retentionDays: cfg.retention_days,
+    retentionHardCapDays: cfg.retention_hard_cap_days,
     logLevel: cfg.log_level,
     listen: cfg.listen,
     collector: cfg.collector,
     tenants,
-    sinks: cfg.sinks,
+    sinks,
   };
 }

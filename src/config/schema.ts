@@ -250,8 +250,17 @@ export const configSchema = z
     tenants: z
       .array(tenantSchema, { error: 'list at least one tenant under tenants:' })
       .min(1, 'list at least one tenant under tenants:'),
-    // Sinks are validated by their own components (one schema beside each); passed through here.
-    sinks: z.array(z.looseObject({ type: z.string({ error: 'give each sink a type' }) })).default([]),
+    // Past this many days, records go even if a sink has not delivered them (counted per sink). Unset: never.
+    retention_hard_cap_days: z
+      .number({ error: 'set retention_hard_cap_days to a whole number of days from 1 to 3650' })
+      .int('set retention_hard_cap_days to a whole number of days from 1 to 3650')
+      .min(1, 'set retention_hard_cap_days to a whole number of days from 1 to 3650')
+      .max(3650, 'set retention_hard_cap_days to a whole number of days from 1 to 3650')
+      .optional(),
+    // Each sink entry is validated by its own type's schema (src/sinks, one beside each sink) in loadConfig.
+    sinks: z
+      .array(z.unknown(), { error: 'write sinks as a list of entries, each with a name and a type' })
+      .default([]),
   })
   .superRefine((c, ctx) => {
     if (!Array.isArray(c.tenants)) return;

@@ -1,7 +1,7 @@
 import type { NormalizedEvent } from '../schema/index.js';
 
 /** Identifiers of the output formats; the file `src/formats/<id>.ts` implements each. */
-export type FormatId = 'ecs' | 'ocsf' | 'cef' | 'leef' | 'splunk' | 'raw';
+export type FormatId = 'ecs' | 'ocsf' | 'cef' | 'leef' | 'splunk' | 'sentinel' | 'raw';
 
 /**
  * What a format encodes: one audit record in its three forms.

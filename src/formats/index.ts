@@ -9,6 +9,7 @@ import { ocsfFormat } from './ocsf.js';
 import { rawFormat } from './raw.js';
 import { cefFormat } from './cef.js';
 import { leefFormat } from './leef.js';
+import { sentinelFormat } from './sentinel.js';
 import { splunkFormat } from './splunk.js';
 
 export type { Format, FormatId, FormatInput } from './format.contract.js';
@@ -20,6 +21,7 @@ export const FORMATS: readonly Format[] = [
   cefFormat,
   leefFormat,
   splunkFormat,
+  sentinelFormat,
   rawFormat,
 ];
 

@@ -66,6 +66,8 @@ export interface DeliverySnapshot {
   state: SinkState;
   offset: number;
   inFlight: number;
+  /** Events delivered since this driver started. */
+  delivered: number;
   consecutiveFailures: number;
   lastError: string | null;
 }
@@ -351,6 +353,7 @@ export class DeliveryDriver {
   readonly #wake = { controller: new AbortController() };
   #offset = 0;
   #inFlight = 0;
+  #delivered = 0;
   #loop: Promise<void> | null = null;
   #stopping = false;
   #storedAt = new Map<number, string>();
@@ -386,6 +389,7 @@ export class DeliveryDriver {
       state: this.#sender.state,
       offset: this.#offset,
       inFlight: this.#inFlight,
+      delivered: this.#delivered,
       consecutiveFailures: this.#sender.failures,
       lastError: this.#sender.lastError,
     };
@@ -527,6 +531,7 @@ export class DeliveryDriver {
       }
     }
     this.#offset = outcome.upTo;
+    this.#delivered += outcome.delivered;
     const label = { sink: this.name };
     metrics?.eventsDelivered.inc(label, outcome.delivered);
     metrics?.eventsFiltered.inc(label, outcome.filtered);

@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { golden, prettyJson } from '../../test/fixtures/records/golden.js';
+import { loadRecordFixture, loadRecordFixtures, RECORDS_DIR } from '../../test/fixtures/records/index.js';
+import { toFormatInput } from './index.js';
+import {
+  fitsColumnType,
+  SENTINEL_COLUMNS,
+  SENTINEL_STREAM,
+  SENTINEL_TABLE,
+  sentinelFormat,
+  sentinelValues,
+  type SentinelColumnType,
+} from './sentinel.js';
+
+const FIXTURES = loadRecordFixtures();
+const TYPES = new Map(SENTINEL_COLUMNS.map((c) => [c.name, c.type]));
+
+const rowOf = (raw: string): Record<string, unknown> =>
+  JSON.parse(sentinelFormat.encode(toFormatInput(raw))) as Record<string, unknown>;
+
+function expectRowFitsTable(row: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(row)) {
+    const type = TYPES.get(key);
+    expect(type, `column ${key} is declared`).toBeDefined();
+    expect(fitsColumnType(value, type!), `${key} holds a ${type}: ${JSON.stringify(value)}`).toBe(true);
+  }
+}
+
+describe('sentinel format', () => {
+  it.each(FIXTURES.map((f) => [f.name, f.raw] as const))('matches the golden row for %s', (name, raw) => {
+    const line = sentinelFormat.encode(toFormatInput(raw));
+    expect(line).not.toMatch(/[\r\n]/);
+    const actual = prettyJson(JSON.parse(line));
+    expect(actual).toBe(golden('sentinel', name, actual));
+  });
+
+  it('builds values for declared columns only, so the service never drops a key silently', () => {
+    for (const f of FIXTURES) {
+      expect(Object.keys(sentinelValues(toFormatInput(f.raw)))).toEqual(SENTINEL_COLUMNS.map((c) => c.name));
+    }
+  });
+
+  it('names columns as Log Analytics allows: letter first, [A-Za-z0-9_], at most 45 chars, none reserved, unique', () => {
+    const reserved = ['_ResourceId', 'id', '_SubscriptionId', 'TenantId', 'Type', 'UniqueId', 'Title'];
+    const names = SENTINEL_COLUMNS.map((c) => c.name);
+    for (const name of names) {
+      expect(name).toMatch(/^[A-Za-z][A-Za-z0-9_]{0,44}$/);
+      expect(reserved).not.toContain(name);
+    }
+    expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
+    expect(names.length).toBeLessThanOrEqual(500);
+    expect(SENTINEL_COLUMNS[0]).toMatchObject({ name: 'TimeGenerated', type: 'datetime' });
+  });
+
+  it('keeps Management API names and adds EmailEvents spellings for a blocked malware mail', () => {
+    const raw = loadRecordFixture('mail-28-malware-blocked').raw;
+    const row = rowOf(raw);
+    expect(row).toMatchObject({
+      TimeGenerated: '2026-11-20T08:15:42.000Z',
+      CreationTime: '2026-11-20T08:15:42.000Z',
+      EventId: '4f0a5b2c-7d1e-4c3a-9b8f-2e6d1c0a9f31:3c0e8f41-1d6a-4b7e-9a52-6f1e0d2c9b01',
+      Id: '3c0e8f41-1d6a-4b7e-9a52-6f1e0d2c9b01',
+      RecordType: 28,
+      Operation: 'TIMailData',
+      Workload: 'ThreatIntelligence',
+      UserId: 'ThreatIntel',
+      P2Sender: 'billing@fabrikam.example',
+      SenderFromAddress: 'billing@fabrikam.example',
+      SenderMailFromDomain: 'fabrikam.example',
+      RecipientEmailAddress: 'megan.bowen@contoso.example',
+      ThreatTypes: 'Malware',
+      DeliveryLocation: 'Quarantine',
+      EmailDirection: 'Inbound',
+      NetworkMessageId: '6e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b',
+      SHA256: '091b572abf984382a95b9455e407f284e24bfb616890abc3fcdb2be68813f39d',
+      AttachmentCount: 2,
+      IsAlert: true,
+    });
+    expect(row.RawData).toEqual(JSON.parse(raw));
+    expect(row).not.toHaveProperty('TenantId');
+  });
+
+  it('leaves RecipientEmailAddress empty when a mail has several recipients; Recipients lists them', () => {
+    const row = rowOf(loadRecordFixture('mail-28-delayed-string-enums').raw);
+    expect(row.RecipientEmailAddress).toBeUndefined();
+    expect(row.Recipients).toEqual(['finance@contoso.example', 'lynne.robbins@contoso.example']);
+  });
+
+  it('maps a Safe Links click-through to Url, UrlDomain, AccountUpn and IsClickedThrough', () => {
+    const row = rowOf(loadRecordFixture('click-41-clicked-through').raw);
+    expect(row).toMatchObject({
+      Url: 'https://login-micros0ft.example.net/oauth?session=812&lang=en',
+      UrlDomain: 'login-micros0ft.example.net',
+      AccountUpn: 'alex.wilber@contoso.example',
+      IsClickedThrough: true,
+      ClientIP: '2001:db8:aa::20',
+    });
+  });
+
+  it('keeps text that is not JSON in RawData with the reason, and derives EventId from the text', () => {
+    const text = '{"Id": "x", truncated';
+    const row = rowOf(text);
+    expect(row.RawData).toBe(text);
+    expect(row.InvalidReason).toMatch(/^record is not JSON/);
+    expect(row.EventId).toBe(`sha256:${createHash('sha256').update(text).digest('hex')}`);
+    expectRowFitsTable(row);
+  });
+
+  it('gives every column one type on every record fixture and on random records', () => {
+    for (const f of FIXTURES) expectRowFitsTable(rowOf(f.raw));
+    const wild = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string(), { maxLength: 3 }),
+      fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+    );
+    const base = JSON.parse(loadRecordFixture('mail-28-malware-blocked').raw) as Record<string, unknown>;
+    const keys = [
+      ...Object.keys(base),
+      'Url',
+      'UserIp',
+      'URLClickAction',
+      'FileData',
+      'Data',
+      'Actions',
+      'RunningTime',
+    ];
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...keys), wild, { maxKeys: 8 }), (changes) => {
+        const row = rowOf(JSON.stringify({ ...base, ...changes }));
+        expectRowFitsTable(row);
+        expect(typeof row.EventId).toBe('string');
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('docs/sentinel/azuredeploy.json', () => {
+  interface ArmColumn {
+    name: string;
+    type: string;
+  }
+  interface ArmResource {
+    type: string;
+    properties: {
+      schema?: { name: string; columns: ArmColumn[] };
+      streamDeclarations?: Record<string, { columns: ArmColumn[] }>;
+      dataFlows?: { streams: string[]; outputStream: string; transformKql: string }[];
+    };
+  }
+  const template = JSON.parse(
+    readFileSync(join(RECORDS_DIR, '..', '..', '..', 'docs', 'sentinel', 'azuredeploy.json'), 'utf8'),
+  ) as { variables: { tableName: string }; resources: ArmResource[] };
+  const byType = (type: string): ArmResource => {
+    const found = template.resources.find((r) => r.type === type);
+    if (!found) throw new Error(`no ${type} in the template`);
+    return found;
+  };
+  const tableTypes: Record<SentinelColumnType, string> = {
+    string: 'string',
+    int: 'int',
+    long: 'long',
+    real: 'real',
+    boolean: 'boolean',
+    datetime: 'dateTime',
+    dynamic: 'dynamic',
+  };
+
+  it('declares the table with exactly the format’s columns and types, in order', () => {
+    const table = byType('Microsoft.OperationalInsights/workspaces/tables');
+    expect(template.variables.tableName).toBe(SENTINEL_TABLE);
+    expect(table.properties.schema?.columns.map((c) => ({ name: c.name, type: c.type }))).toEqual(
+      SENTINEL_COLUMNS.map((c) => ({ name: c.name, type: tableTypes[c.type] })),
+    );
+  });
+
+  it('declares the DCR stream with exactly the format’s columns and types, flowing into the table', () => {
+    const dcr = byType('Microsoft.Insights/dataCollectionRules');
+    const streams = dcr.properties.streamDeclarations ?? {};
+    expect(Object.keys(streams)).toEqual([SENTINEL_STREAM]);
+    expect(streams[SENTINEL_STREAM]?.columns).toEqual(
+      SENTINEL_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
+    );
+    expect(dcr.properties.dataFlows).toEqual([
+      expect.objectContaining({
+        streams: [SENTINEL_STREAM],
+        transformKql: 'source',
+        outputStream: `Custom-${SENTINEL_TABLE}`,
+      }),
+    ]);
+  });
+});
