@@ -2,7 +2,7 @@
  * The sink registry: every sink type by its `type:` id, and the validation of a configuration's `sinks:`
  * list (each entry by its own type's schema, names unique, the format one the sink can carry).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { SINK_SECRET } from './config.js';
 import { elasticsearchSink, opensearchSink } from './elasticsearch/index.js';
 import { fileSink } from './file/index.js';
