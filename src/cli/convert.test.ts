@@ -142,7 +142,9 @@ describe.concurrent('atp-siem convert', () => {
       runCli(['convert', '--format', 'cef', join(dir, 'nope.json')]),
     ]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown format "xml"; use one of ecs, ocsf, cef, leef, splunk, sentinel, raw/);
+    expect(unknown.stderr).toMatch(
+      /unknown format "xml"; use one of ecs, ocsf, cef, leef, splunk, sentinel, raw/,
+    );
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--format/);
     expect(unreadable.code).toBe(2);

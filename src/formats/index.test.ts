@@ -5,7 +5,7 @@ import { rawFormat } from './raw.js';
 
 describe('format registry', () => {
   it('registers every format id once', () => {
-    expect([...formatIds()].sort()).toEqual(['cef', 'ecs', 'leef', 'ocsf', 'raw', 'splunk']);
+    expect([...formatIds()].sort()).toEqual(['cef', 'ecs', 'leef', 'ocsf', 'raw', 'sentinel', 'splunk']);
     expect(new Set(FORMATS.map((f) => f.id)).size).toBe(FORMATS.length);
     expect(getFormat('ecs')?.id).toBe('ecs');
     expect(getFormat('nope')).toBeUndefined();

@@ -198,6 +198,7 @@ describe('syslog sink configuration', () => {
     [{ url: 'tcp://siem.example', max_message_bytes: 100 }, 'max_message_bytes', 'at least 480'],
     [{ url: 'tcp://siem.example', facility: 'local9' }, 'facility', 'local0'],
     [{ url: 'tcp://siem.example', app_name: 'atp siem' }, 'app_name', 'printable ASCII'],
+    [{ url: 'tcp://siem.example', protocol: 'rfc3164', utf8_bom: true }, 'utf8_bom', 'RFC 5424'],
   ])('refuses %j at %s, saying what to write', (entry, key, words) => {
     const parsed = syslogSink.configSchema.safeParse({ name: 'siem', type: 'syslog', ...entry });
     expect(parsed.success).toBe(false);

@@ -395,8 +395,11 @@ function dynamicMapping(value: unknown, ctx: IndexContext): FieldMapping {
   if (isObject(value)) return { properties: {} };
   if (typeof value === 'boolean') return { type: 'boolean' };
   if (typeof value === 'number') return { type: Number.isInteger(value) ? 'long' : 'float' };
-  if (typeof value === 'string' && isDateValue(value, true) && !/^-?\d+$/.test(value))
+  // Date detection is on unless the root mapping turns it off (`date_detection: false`).
+  const detect = ctx.mapping['date_detection'] !== false;
+  if (detect && typeof value === 'string' && isDateValue(value, true) && !/^-?\d+$/.test(value)) {
     return { type: 'date' };
+  }
   return ctx.dynamicStrings === 'keyword'
     ? { type: 'keyword', ignore_above: 1024 }
     : { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } };

@@ -352,18 +352,21 @@ export class ElasticsearchTestServer {
       return;
     }
     const compat = { accept: req.headers['accept'], contentType: req.headers['content-type'] };
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: { ...req.headers },
+      body: '',
+      wireBytes: raw.length,
+    };
+    this.requests.push(recorded);
     try {
       const body = this.#inflate(raw, req.headers['content-encoding']);
-      this.requests.push({
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        query: url.searchParams,
-        headers: { ...req.headers },
-        body,
-        wireBytes: raw.length,
-      });
+      recorded.body = body;
       if (fault?.kind === 'echo-headers') {
-        this.#sendText(res, 502, `Bad gateway. Request headers: ${JSON.stringify(req.headers)}`);
+        const { authorization, ...rest } = req.headers;
+        this.#sendText(res, 502, `Bad gateway. Authorization: ${String(authorization)}; other headers: ${JSON.stringify(rest)}`);
         return;
       }
       if (fault?.kind === 'status') {

@@ -26,6 +26,32 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * `clip()` (control characters out, whitespace folded) for texts longer than its 300 characters: ES
+ * reasons put the decisive part (the `caused_by`, the clashing priority) past that. Clipped a few words
+ * at a time, so nothing is cut inside a word, up to `max` characters.
+ */
+export function clipReason(text: string, max = 600): string {
+  const words = text.split(/\s+/).filter((w) => w !== '');
+  const chunks: string[] = [];
+  let chunk = '';
+  let length = 0;
+  for (const word of words) {
+    if (length + word.length > max) {
+      chunk += ' ...';
+      break;
+    }
+    if (chunk.length + word.length + 1 > 280) {
+      chunks.push(clip(chunk));
+      chunk = '';
+    }
+    chunk = chunk === '' ? word : `${chunk} ${word}`;
+    length += word.length + 1;
+  }
+  if (chunk !== '') chunks.push(clip(chunk));
+  return chunks.join(' ');
+}
+
 /** `type: reason`, with the first cause (ES puts the useful half of a parse error there). */
 export function describeEsError(error: unknown): string {
   if (typeof error === 'string') return error;
@@ -62,7 +88,7 @@ function judgeItem(item: unknown): ItemVerdict {
   if (error === undefined && status >= 200 && status < 300) return { kind: 'delivered' };
   const type = isRecord(error) ? String(error['type'] ?? '') : '';
   if (status === 409 && type === 'version_conflict_engine_exception') return { kind: 'delivered' };
-  const reason = clip(`HTTP ${status} ${describeEsError(error)}`);
+  const reason = clipReason(`HTTP ${status} ${describeEsError(error)}`);
   if (status === 429 || status === 408 || status >= 500) return { kind: 'retry', reason };
   const text = describeEsError(error);
   if (
@@ -98,7 +124,7 @@ export function classifyBulk(body: unknown, count: number, product: string): Sen
     return {
       outcome: 'retryable',
       blocked: true,
-      reason: `${product} refused ${blocked.length} of ${count} documents for a reason in the target's configuration, not in the data (kept, not dead-lettered; fix it and they are sent again): ${blocked[0]?.reason ?? ''}`,
+      reason: `${product} refused ${blocked.length} of ${count} documents for the target's configuration (kept, not dead-lettered): ${blocked[0]?.reason ?? ''}`,
     };
   }
   if (verdicts.every((v) => v.kind === 'delivered')) return { outcome: 'delivered' };

@@ -154,7 +154,11 @@ export function createSearchClient(
         },
         { maxRetries: 0 },
       );
-      const abort = () => pending.abort();
+      // No return value: EventTarget treats a returned thenable (abort() returns the request) as a promise
+      // and rethrows its rejection as an uncaught exception.
+      const abort = () => {
+        pending.abort();
+      };
       signal.addEventListener('abort', abort, { once: true });
       try {
         const res = await pending;
@@ -189,8 +193,11 @@ export function summarizeBody(body: unknown): { summary: string; errorType: stri
   return { summary: body === undefined || body === null ? '' : JSON.stringify(body), errorType: '' };
 }
 
-/** What a thrown client error was: an HTTP answer, the product check, the network, or an unreadable body. */
-export function describeFailure(err: unknown, signal: AbortSignal): Failure {
+/**
+ * What a thrown client error was: an HTTP answer, the product check, the network, or an unreadable body.
+ * Texts are redacted here, before any clipping could cut a secret in two and leave half of it.
+ */
+export function describeFailure(err: unknown, signal: AbortSignal, redact: (text: string) => string): Failure {
   const e = err as {
     name?: unknown;
     message?: unknown;
@@ -199,11 +206,13 @@ export function describeFailure(err: unknown, signal: AbortSignal): Failure {
   const name = typeof e?.name === 'string' ? e.name : '';
   const message = typeof e?.message === 'string' ? e.message : String(err);
   if (name === 'ResponseError' && e.meta) {
+    const { summary, errorType } = summarizeBody(e.meta.body);
     return {
       kind: 'response',
       status: typeof e.meta.statusCode === 'number' ? e.meta.statusCode : 0,
       headers: flat(e.meta.headers),
-      ...summarizeBody(e.meta.body),
+      summary: redact(summary),
+      errorType,
     };
   }
   if (name === 'ProductNotSupportedError') return { kind: 'not-elasticsearch' };
@@ -220,12 +229,13 @@ export function describeFailure(err: unknown, signal: AbortSignal): Failure {
   ]
     .filter((x) => x !== '')
     .join(': ');
-  return { kind: 'network', reason: detail, tls: TLS_PROBLEM.test(detail) };
+  return { kind: 'network', reason: redact(detail), tls: TLS_PROBLEM.test(detail) };
 }
 
 /**
  * A failed request as a SendResult: statuses through the shared table (classifyHttpStatus), with what a
- * cluster's answers add: 404/405 and a refused compatibility header mean a wrong URL or version (blocked),
+ * cluster's answers add: no route (404/405, or ES's 400 "no handler found") and a refused compatibility
+ * header mean a wrong URL or version (blocked),
  * not bad data that the driver should bisect and dead-letter.
  */
 export function classifyFailure(failure: Failure, product: SearchProduct, url: string): SendResult {
@@ -253,7 +263,8 @@ export function classifyFailure(failure: Failure, product: SearchProduct, url: s
         : { outcome: 'retryable', reason: `${what} at ${url} could not be reached: ${clip(failure.reason)}` };
     case 'response': {
       const { status, headers, summary, errorType } = failure;
-      if (status === 404 || status === 405) {
+      // A path the cluster has no route for is a 400 "no handler found for uri" (ES), a 404 from a proxy.
+      if (status === 404 || status === 405 || summary.startsWith('no handler found for uri')) {
         return {
           outcome: 'retryable',
           blocked: true,

@@ -3,6 +3,7 @@
  * share every key; OpenSearch refuses the two that only make sense for Elastic (API keys, o365_compat).
  */
 import { z } from 'zod';
+import { isLoopbackHost } from '../../config/schema.js';
 import type { Secret } from '../../config/secret.js';
 import type { FormatId } from '../../formats/index.js';
 import {
@@ -37,8 +38,6 @@ export interface SearchSinkConfig extends CommonSinkConfig {
   tls: TlsConfig | undefined;
 }
 
-const LOOPBACK = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/i;
-
 const urlSchema = z
   .string({ error: 'set url to the cluster URL, such as https://es.example:9200' })
   .superRefine((text, ctx) => {
@@ -51,7 +50,7 @@ const urlSchema = z
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       ctx.addIssue({ code: 'custom', message: 'the URL must start with https://' });
-    } else if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
+    } else if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
       ctx.addIssue({
         code: 'custom',
         message: `plain http:// is allowed only for loopback hosts; use https:// for ${url.hostname}`,

@@ -5,7 +5,7 @@
  */
 import { ConnectorError, clip } from '../../api/errors.js';
 import type { SendResult, Sink, SinkContext, SinkDefinition, SinkEvent } from '../types.js';
-import { classifyBulk } from './bulk.js';
+import { classifyBulk, clipReason } from './bulk.js';
 import {
   classifyFailure,
   createSearchClient,
@@ -81,7 +81,7 @@ function connectorError(
             stage,
           );
     case 'response': {
-      const detail = `${what} answered HTTP ${failure.status} while ${doing}: ${clip(failure.summary)}`;
+      const detail = `${what} answered HTTP ${failure.status} while ${doing}: ${clipReason(failure.summary, 1000)}`;
       if (failure.status === 401) {
         return new ConnectorError(
           'CONFIG_INVALID',
@@ -144,7 +144,7 @@ async function probe(
     const res = await client.request({ method: 'GET', path: '/' }, signal);
     info = rootInfo(res.body);
   } catch (err) {
-    const failure = describeFailure(err, signal);
+    const failure = describeFailure(err, signal, client.redact);
     if (failure.kind === 'response' && failure.status === 403) return undefined;
     throw redactError(connectorError(failure, product, config, 'checking the cluster (GET /)'), client);
   }
@@ -214,7 +214,7 @@ export function createSearchSink(
               url,
             );
     } catch (err) {
-      result = classifyFailure(describeFailure(err, signal), product, url);
+      result = classifyFailure(describeFailure(err, signal, client.redact), product, url);
     }
     return redactResult(result, client.redact);
   }
@@ -258,7 +258,7 @@ export async function setupSearchSink(
       try {
         return await client.request(req, signal);
       } catch (err) {
-        const failure = describeFailure(err, signal);
+        const failure = describeFailure(err, signal, client.redact);
         if (failure.kind === 'response' && failure.status === 404 && req.method === 'GET') return undefined;
         throw redactError(connectorError(failure, product, config, doing), client);
       }

@@ -46,6 +46,10 @@ function describeAnswer(status: number, e: ServiceError, requestId: string): str
   return `${WHAT} answered HTTP ${status}${detail ? ` ${detail}` : ''} (request ${requestId})`;
 }
 
+/**
+ * The meaning of one answer for the rows of its request.
+ * @example classifyAnswer(await httpSend(agent, url, post), requestId, config) // { kind: 'delivered' }
+ */
 export function classifyAnswer(res: HttpResult, requestId: string, c: SentinelSinkConfig): RequestOutcome {
   if (res.kind === 'network') {
     return { kind: 'stop', stop: { reason: `${WHAT} at ${c.endpoint}: ${res.reason}` } };
@@ -106,6 +110,11 @@ export function classifyAnswer(res: HttpResult, requestId: string, c: SentinelSi
   return { kind: 'stop', stop: { reason: `${reason}; the request was refused as a whole`, blocked: true } };
 }
 
+/**
+ * Why a send stops when no token could be had: blocked when the credential or trust is wrong, retryable
+ * when the login host is down or slow.
+ * @example tokenStop(err, signal, config) // { reason: 'Entra ID (…) refused the token request: …', blocked: true }
+ */
 export function tokenStop(err: unknown, signal: AbortSignal, c: SentinelSinkConfig): Stop {
   if (signal.aborted) return { reason: 'timed out (no token within the sink timeout)' };
   const authority = c.authority;

@@ -158,6 +158,13 @@ const configSchema = z
         message: 'a UDP datagram carries one message unframed; framing applies to tcp:// and tls:// only',
       });
     }
+    if (c.utf8_bom && c.protocol === 'rfc3164') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['utf8_bom'],
+        message: 'the UTF-8 BOM is an RFC 5424 marker; remove utf8_bom or set protocol: rfc5424',
+      });
+    }
     if (transport === 'udp' && c.max_message_bytes !== undefined && c.max_message_bytes > MAX_UDP_BYTES) {
       ctx.addIssue({
         code: 'custom',
@@ -222,7 +229,6 @@ function createSyslogSink(config: SyslogSinkConfig, ctx: SinkContext): Sink {
     bom: config.utf8Bom,
     maxBytes: config.maxMessageBytes,
   };
-  const url = `${config.transport}://${isIP(config.host) === 6 ? `[${config.host}]` : config.host}:${config.port}`;
   const log = ctx.logger.child({ sink: config.name });
   // One connection carries one stream of frames: sends take turns (a `concurrency` above 1 only queues).
   let queue: Promise<unknown> = Promise.resolve();
@@ -255,7 +261,8 @@ function createSyslogSink(config: SyslogSinkConfig, ctx: SinkContext): Sink {
         return Promise.resolve({ outcome: 'retryable', reason: 'the sink is closed' });
       const frames = encode(batch);
       return inTurn(async (): Promise<SendResult> => {
-        if (signal.aborted) return { outcome: 'retryable', reason: `timed out waiting to send to ${url}` };
+        if (signal.aborted)
+          return { outcome: 'retryable', reason: `timed out waiting to send to ${transport.url}` };
         const failure = await transport.write(frames, signal);
         return failure === undefined ? { outcome: 'delivered' } : retryable(failure);
       });

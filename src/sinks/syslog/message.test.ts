@@ -61,15 +61,22 @@ describe('cutUtf8', () => {
 
 describe('oneLine', () => {
   it('turns CR, LF and NUL into spaces and leaves other text alone', () => {
-    expect(oneLine('{\n  "a": 1,\r\n  "b":\0"x\\n"\n}')).toBe('{   "a": 1,    "b": "x\\n" }');
-    expect(oneLine('a\tb|c=d')).toBe('a\tb|c=d');
+    expect(oneLine('{\n  "a": 1,\r\n  "b":\0"x\\n"\n}', 'raw')).toBe('{   "a": 1,    "b": "x\\n" }');
+    expect(oneLine('a\tb|c=d', 'leef')).toBe('a\tb|c=d');
+  });
+
+  it('writes U+0085, U+2028 and U+2029 in JSON as \\u escapes, the same JSON', () => {
+    const json = JSON.stringify({ s: 'a\u2028b\u2029c\u0085d' });
+    expect(oneLine(json, 'ecs')).toBe('{"s":"a\\u2028b\\u2029c\\u0085d"}');
+    expect(JSON.parse(oneLine(json, 'ecs'))).toEqual(JSON.parse(json));
+    expect(oneLine('CEF:0|a|b|1|x|y|5|msg=a\u2028b', 'cef')).toBe('CEF:0|a|b|1|x|y|5|msg=a\u2028b');
   });
 
   it('keeps pretty-printed JSON records meaning the same', () => {
     for (const fixture of loadRecordFixtures()) {
       expect(fixture.raw).toContain('\n');
-      expect(oneLine(fixture.raw)).not.toMatch(/[\r\n]/);
-      expect(JSON.parse(oneLine(fixture.raw))).toEqual(JSON.parse(fixture.raw));
+      expect(oneLine(fixture.raw, 'raw')).not.toMatch(/[\r\n]/);
+      expect(JSON.parse(oneLine(fixture.raw, 'raw'))).toEqual(JSON.parse(fixture.raw));
     }
   });
 });

@@ -178,10 +178,17 @@ export function cutUtf8(text: Buffer, budget: number): Buffer {
  * Line breaks and NUL become spaces, so that one event is one frame and one line for every receiver (LF
  * framing, NUL-delimited inputs, line-based files behind the receiver). CEF and LEEF already escape line
  * breaks; in JSON a raw CR, LF or NUL can only be whitespace between tokens (inside strings JSON escapes
- * them), so a space means the same.
+ * them), so a space means the same. In JSON, U+0085, U+2028 and U+2029 are also written as `\u` escapes
+ * (the same JSON; readers such as Python's `splitlines()` break lines on them), as the file sink does.
  */
-export function oneLine(payload: string): string {
-  return /[\r\n\0]/.test(payload) ? payload.replace(/[\r\n\0]/g, ' ') : payload;
+export function oneLine(payload: string, format: FormatId): string {
+  let text = /[\r\n\0]/.test(payload) ? payload.replace(/[\r\n\0]/g, ' ') : payload;
+  if (format !== 'cef' && format !== 'leef' && /[\u0085\u2028\u2029]/.test(text))
+    text = text.replace(
+      /[\u0085\u2028\u2029]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+  return text;
 }
 
 /** The header up to and including the space before MSG. */
@@ -215,7 +222,7 @@ export interface BuiltMessage {
 export function buildMessage(event: SinkEvent, options: MessageOptions, now: Date): BuiltMessage {
   const header = Buffer.from(syslogHeader(event, options, now), 'utf8');
   const bom = options.bom && options.protocol === 'rfc5424' ? BOM : undefined;
-  const msg = Buffer.from(oneLine(event.payload), 'utf8');
+  const msg = Buffer.from(oneLine(event.payload, event.format), 'utf8');
   const fixed = header.length + (bom?.length ?? 0);
   if (fixed + msg.length <= options.maxBytes) {
     return { bytes: Buffer.concat(bom ? [header, bom, msg] : [header, msg]), truncated: false };

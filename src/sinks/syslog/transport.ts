@@ -20,6 +20,8 @@ export type TransportFailure = {
 };
 
 export interface Transport {
+  /** `tcp://host:port` and the like, for reasons. */
+  readonly url: string;
   /** Connects if not connected (without sending data). */
   open(signal: AbortSignal): Promise<TransportFailure | undefined>;
   /** Sends the frames in order; resolves once they are written (TCP/TLS: drained to the kernel). */
