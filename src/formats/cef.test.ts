@@ -81,4 +81,25 @@ describe('cef format', () => {
     });
     expect(e.name).toBe('Automated investigation: Remediated');
   });
+
+  it('turns a CRLF in a header field into one space, before cutting the name to 512', () => {
+    const short = encode(JSON.stringify({ RecordType: 28, Verdict: 'a\r\nb', Operation: 'TI\r\nMail' }));
+    expect(short.name).toBe('a b email detected after delivery');
+    expect(short.signatureId).toBe('28:TI Mail');
+
+    // Found by the property test: NUL, CRLF, then 120 runs of `|=\<LF><TAB>^😀` (8 UTF-16 units each).
+    const run = '|=\\\n\t^😀';
+    const verdict = `\u0000\r\n${run}${run.repeat(120)}`;
+    const e = encode(JSON.stringify({ RecordType: 28, Verdict: verdict }));
+    // NUL and CRLF become two spaces (not three), so the cut at 512 falls between a `^` and its emoji.
+    const cleanRun = '|=\\  ^😀';
+    expect(e.name).toBe(`  ${cleanRun.repeat(63)}|=\\  ^`);
+    expect(e.name).toHaveLength(512);
+    // With one unit in front instead of two, unit 512 is the first half of that emoji: the whole pair goes.
+    const oneInFront = encode(JSON.stringify({ RecordType: 28, Verdict: `x${run.repeat(121)}` }));
+    expect(oneInFront.name).toBe(`x${cleanRun.repeat(63)}|=\\  ^`);
+    expect(oneInFront.name).toHaveLength(511);
+    // Extension values keep every line break, escaped, and read back exactly.
+    expect(e.extensions.cs1).toBe(` \r\n${run}${run.repeat(120)}`);
+  });
 });

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseCef, parseLeef } from '../../test/helpers/cef-leef-parser.js';
-import { cefExtensions, eventTitle, replaceControls, truncate } from './cef.js';
+import { cefExtensions, eventClassId, eventTitle, replaceControls, truncate } from './cef.js';
 import type { FormatInput } from './index.js';
 import { FORMATS, toFormatInput } from './index.js';
 import { leefAttributes } from './leef.js';
@@ -183,6 +183,14 @@ const anyRecord = fc.oneof(
 const meant = (pairs: [string, string][]): Record<string, string> =>
   Object.fromEntries(pairs.map(([k, v]) => [k, replaceControls(v)]));
 
+/**
+ * A CEF/LEEF header field as meant: control characters become spaces, then each
+ * line break becomes one space (CRLF is one line break, not two) and so does
+ * each tab, and the result is cut to the field's limit before escaping.
+ */
+const headerMeant = (text: string, max: number): string =>
+  truncate(replaceControls(text).replace(/\r\n|[\r\n\t]/g, ' '), max);
+
 function checkOne(formatId: string, input: FormatInput, line: string): void {
   expect(typeof line).toBe('string');
   expect(line).not.toMatch(/[\r\n]/);
@@ -192,15 +200,15 @@ function checkOne(formatId: string, input: FormatInput, line: string): void {
       expect(parsed.deviceVendor).toBe('Microsoft');
       expect(Number(parsed.severity)).toBeGreaterThanOrEqual(0);
       expect(Number(parsed.severity)).toBeLessThanOrEqual(10);
-      expect(parsed.name).toBe(
-        truncate(replaceControls(eventTitle(input.event)).replace(/[\r\n\t]/g, ' '), 512),
-      );
+      expect(parsed.signatureId).toBe(headerMeant(eventClassId(input.event), 1023));
+      expect(parsed.name).toBe(headerMeant(eventTitle(input.event), 512));
       expect(parsed.extensions).toEqual(meant(cefExtensions(input.event)));
       break;
     }
     case 'leef': {
       const parsed = parseLeef(line);
       expect(parsed.delimiter).toBe('\t');
+      expect(parsed.eventId).toBe(headerMeant(eventClassId(input.event), 255));
       expect(Number(parsed.attributes.sev)).toBeGreaterThanOrEqual(1);
       expect(Number(parsed.attributes.sev)).toBeLessThanOrEqual(10);
       expect(parsed.attributes).toEqual(meant(leefAttributes(input.event)));

@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeTestPki } from '../api/testing/pki.js';
 import { ConnectorError } from '../api/errors.js';
 import { loadRecordFixtures } from '../../test/fixtures/records/index.js';
 import {
@@ -246,10 +250,10 @@ describe('elasticsearch sink: credentials', () => {
       },
     });
     const cases: [Record<string, unknown>, string][] = [
-      [{ auth: { api_key: { env: 'S' } } }, API_KEY],
-      [{ auth: { api_key: { env: 'S' } } }, 'key-id:key-secret-value'],
-      [{ auth: { username: 'writer', password: { env: 'S' } } }, 'writer-password'],
-      [{ auth: { bearer: { env: 'S' } } }, 'bearer-token-value'],
+      [{ auth: { api_key: { env: 'KEY' } } }, API_KEY],
+      [{ auth: { api_key: { env: 'KEY' } } }, 'key-id:key-secret-value'],
+      [{ auth: { username: 'writer', password: { env: 'KEY' } } }, 'writer-password'],
+      [{ auth: { bearer: { env: 'KEY' } } }, 'bearer-token-value'],
     ];
     for (const [entry, secret] of cases) {
       const sink = sinkFor(es, entry, secret);
@@ -499,7 +503,7 @@ describe('elasticsearch sink: documents and configuration', () => {
       ...entry,
     });
     expect(result.success).toBe(false);
-    expect(JSON.stringify(result.error?.issues)).toContain(message);
+    expect(result.error?.issues.map((i) => i.message).join('\n')).toContain(message);
   });
 
   it('defaults to ecs into logs-atp_siem.defender-default, and to raw into logs-o365.audit-default with o365_compat', () => {
@@ -514,5 +518,57 @@ describe('elasticsearch sink: documents and configuration', () => {
       format: 'raw',
       index: 'logs-o365.audit-default',
     });
+  });
+});
+
+describe('elasticsearch sink: TLS and pipelines', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it('trusts the cluster through tls.ca_file, and is blocked with the fix named when the CA is unknown', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'atp-siem-es-tls-'));
+    const pki = makeTestPki(dir, { server: true, client: false });
+    const es = await start({
+      tls: {
+        cert: readFileSync(path.join(dir, pki.serverCert), 'utf8'),
+        key: readFileSync(path.join(dir, pki.serverKey), 'utf8'),
+      },
+    });
+    expect(es.url.startsWith('https://127.0.0.1:')).toBe(true);
+    const trusted = sinkFor(es, { tls: { ca_file: path.join(dir, pki.caCert) } });
+    expect(await trusted.send(contractEvents(1, 'ecs'), AbortSignal.timeout(10_000))).toEqual({
+      outcome: 'delivered',
+    });
+    const untrusted = await sinkFor(es).send(contractEvents(1, 'ecs'), AbortSignal.timeout(10_000));
+    expect(untrusted).toMatchObject({ outcome: 'retryable', blocked: true });
+    expect(untrusted.outcome === 'retryable' && untrusted.reason).toContain('set tls.ca_file');
+  });
+
+  it('is blocked, not dead-lettered, when the credential may not write the target (item 403 security_exception)', async () => {
+    const es = await start({ forbiddenIndices: ['logs-atp_siem.*'] });
+    const result = await sinkFor(es).send(contractEvents(2, 'ecs'), AbortSignal.timeout(10_000));
+    expect(result).toMatchObject({ outcome: 'retryable', blocked: true });
+    expect(result.outcome === 'retryable' && result.reason).toContain('security_exception');
+  });
+
+  it('sends ?pipeline= when configured, and is blocked (not dead-lettered) when that pipeline does not exist', async () => {
+    const es = await start({ pipelines: ['enrich'] });
+    expect(
+      await sinkFor(es, { pipeline: 'enrich' }).send(contractEvents(1, 'ecs'), AbortSignal.timeout(10_000)),
+    ).toEqual({
+      outcome: 'delivered',
+    });
+    expect(es.requests.at(-1)?.query.get('pipeline')).toBe('enrich');
+    const missing = await sinkFor(es, { pipeline: 'nope' }).send(
+      contractEvents(2, 'ecs'),
+      AbortSignal.timeout(10_000),
+    );
+    expect(missing).toMatchObject({ outcome: 'retryable', blocked: true });
+    expect(missing.outcome === 'retryable' && missing.reason).toContain(
+      'pipeline with id [nope] does not exist',
+    );
   });
 });

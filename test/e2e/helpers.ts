@@ -216,9 +216,9 @@ export async function bundleEntry(entry: string, name: string): Promise<string> 
   return outfile;
 }
 
-/** Starts a bundled entry (see bundleEntry) with `args`. */
-export function spawnBundled(file: string, args: string[]): CliProcess {
-  return spawnCli(args, {}, [file]);
+/** Starts a bundled entry (see bundleEntry) with `args` (and extra environment variables). */
+export function spawnBundled(file: string, args: string[], env: Record<string, string> = {}): CliProcess {
+  return spawnCli(args, env, [file]);
 }
 
 /** Peak resident memory of a live process in MB (Linux VmHWM). */

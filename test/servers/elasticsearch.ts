@@ -15,6 +15,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import {
@@ -55,6 +56,10 @@ export interface ElasticsearchServerOptions {
   forbiddenIndices?: readonly string[];
   /** Clock for backing index dates. */
   now?: () => Date;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
+  /** Ingest pipelines that exist (`?pipeline=` naming another fails each item, as the cluster does). */
+  pipelines?: readonly string[];
 }
 
 /** A whole-request fault, until `heal()` or `times` requests. */
@@ -198,8 +203,11 @@ export class ElasticsearchTestServer {
     this.flavor = options.flavor ?? 'elasticsearch';
     this.#productHeader = this.flavor === 'elasticsearch' && (options.productHeader ?? true);
     this.#installBuiltins();
-    this.#server = createServer((req, res) => void this.#handle(req, res));
-    this.#server.on('connection', (socket) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
+    this.#server = options.tls
+      ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
+      : createServer(handler);
+    this.#server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
     });
@@ -210,7 +218,7 @@ export class ElasticsearchTestServer {
     const server = new ElasticsearchTestServer(options);
     await new Promise<void>((resolve) => server.#server.listen(0, '127.0.0.1', resolve));
     const { port } = server.#server.address() as AddressInfo;
-    server.#url = `http://127.0.0.1:${port}`;
+    server.#url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     return server;
   }
 
@@ -366,7 +374,11 @@ export class ElasticsearchTestServer {
       recorded.body = body;
       if (fault?.kind === 'echo-headers') {
         const { authorization, ...rest } = req.headers;
-        this.#sendText(res, 502, `Bad gateway. Authorization: ${String(authorization)}; other headers: ${JSON.stringify(rest)}`);
+        this.#sendText(
+          res,
+          502,
+          `Bad gateway. Authorization: ${String(authorization)}; other headers: ${JSON.stringify(rest)}`,
+        );
         return;
       }
       if (fault?.kind === 'status') {
@@ -594,11 +606,11 @@ export class ElasticsearchTestServer {
     const [first, second] = parts;
     if (first === '_bulk' && parts.length === 1) {
       if (method !== 'POST' && method !== 'PUT') throw wrongMethod('POST, PUT');
-      return { status: 200, body: this.#bulk(body, undefined) };
+      return { status: 200, body: this.#bulk(body, undefined, url.searchParams.get('pipeline')) };
     }
     if (second === '_bulk' && parts.length === 2 && first !== undefined && !first.startsWith('_')) {
       if (method !== 'POST' && method !== 'PUT') throw wrongMethod('POST, PUT');
-      return { status: 200, body: this.#bulk(body, first) };
+      return { status: 200, body: this.#bulk(body, first, url.searchParams.get('pipeline')) };
     }
     if (first === '_index_template' && parts.length <= 2) {
       return this.#indexTemplate(method, second, url.searchParams, body);
@@ -761,15 +773,15 @@ export class ElasticsearchTestServer {
     return items;
   }
 
-  #bulk(body: string, pathTarget: string | undefined): unknown {
+  #bulk(body: string, pathTarget: string | undefined, pipeline: string | null): unknown {
     const started = Date.now();
     const items = this.#parseBulk(body, pathTarget);
-    const results = items.map((item) => ({ [item.op]: this.#runItem(item) }));
+    const results = items.map((item) => ({ [item.op]: this.#runItem(item, pipeline) }));
     const errors = results.some((r) => Object.values(r).some((x) => 'error' in x));
     return { errors, took: Date.now() - started, items: results };
   }
 
-  #runItem(item: BulkItem): Record<string, unknown> {
+  #runItem(item: BulkItem, pipeline: string | null): Record<string, unknown> {
     const name = String(item.meta['_index']);
     const id =
       typeof item.meta['_id'] === 'string' ? item.meta['_id'] : randomBytes(15).toString('base64url');
@@ -780,6 +792,14 @@ export class ElasticsearchTestServer {
         throw new EsFailure(403, {
           type: 'security_exception',
           reason: `action [indices:data/write/bulk[s]] is unauthorized for API key id [atp-siem] of user [atp-siem] on indices [${name}], this action is granted by the index privileges [create_doc,create,index,write,all]`,
+        });
+      }
+      const itemPipeline = typeof item.meta['pipeline'] === 'string' ? item.meta['pipeline'] : pipeline;
+      if (itemPipeline !== null && !(this.#options.pipelines ?? []).includes(itemPipeline)) {
+        // Pipelines are not run here; naming one that does not exist fails the item as the cluster does.
+        throw new EsFailure(400, {
+          type: 'illegal_argument_exception',
+          reason: `pipeline with id [${itemPipeline}] does not exist`,
         });
       }
       const index = this.#writeIndex(name, item.op);

@@ -197,7 +197,11 @@ export function summarizeBody(body: unknown): { summary: string; errorType: stri
  * What a thrown client error was: an HTTP answer, the product check, the network, or an unreadable body.
  * Texts are redacted here, before any clipping could cut a secret in two and leave half of it.
  */
-export function describeFailure(err: unknown, signal: AbortSignal, redact: (text: string) => string): Failure {
+export function describeFailure(
+  err: unknown,
+  signal: AbortSignal,
+  redact: (text: string) => string,
+): Failure {
   const e = err as {
     name?: unknown;
     message?: unknown;
