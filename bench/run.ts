@@ -14,6 +14,10 @@
  * that throws the records away (blobs still end delivered): the bound that fetching, splitting and indexing
  * alone put on ingest, whatever the store does. It runs before ingest, so that both are measured warm.
  * BENCH_STORE_THREAD=1 stores through the store thread, as `run --store-thread` does.
+ * Then the store the ingest pass filled is delivered by the syslog (TCP, to a real rsyslogd), Splunk HEC and
+ * Elasticsearch sinks to their test receivers on loopback, each sink in a process of its own (its peak RSS is
+ * its own): `sinks` in the JSON line, {"syslog":{"records_per_s","peak_rss_mb"},"splunk-hec":…,"elasticsearch":…}.
+ * BENCH_SINKS=0 leaves that out.
  * Progress goes to stderr.
  */
 import { spawn } from 'node:child_process';
@@ -39,6 +43,10 @@ import {
   type Store,
 } from '../src/store/index.js';
 import { createLogger } from '../src/telemetry/logger.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { ElasticsearchTestServer } from '../test/servers/elasticsearch.js';
+import { startRsyslog } from '../test/servers/rsyslog.js';
+import { startHecServer } from '../test/servers/splunk-hec.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TENANT = '0b5e1c7a-3d2f-4e6a-8b9c-1d2e3f4a5b6c';
@@ -212,6 +220,71 @@ async function ingestPass(
   return { records, seconds };
 }
 
+interface SinkRun {
+  records_per_s: number;
+  peak_rss_mb: number;
+  records: number;
+}
+
+/** Runs bench/sink-delivery.ts for one sink of `config` over the store in `dataDir`. */
+async function deliverInChild(config: string, dataDir: string, sink: string): Promise<SinkRun> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/sink-delivery.ts', config, dataDir, sink], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  if (code !== 0) throw new Error(`sink ${sink} bench exited with ${code}`);
+  const r = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as {
+    records: number;
+    seconds: number;
+    peak_rss_mb: number;
+  };
+  return { records_per_s: Math.round(r.records / r.seconds), peak_rss_mb: r.peak_rss_mb, records: r.records };
+}
+
+/** Each benched sink against its receiver on loopback, one after the other (one receiver up at a time). */
+async function sinkPasses(
+  emulatorConfig: string,
+  dataDir: string,
+  dir: string,
+): Promise<Record<string, SinkRun>> {
+  const base = await readFile(emulatorConfig, 'utf8');
+  const runs: Record<string, SinkRun> = {};
+  const bench = async (name: string, yaml: string, env: Record<string, string> = {}): Promise<void> => {
+    const config = path.join(dir, `sink-${name}.yaml`);
+    await writeFile(config, `${base}\nsinks:\n${yaml}`);
+    Object.assign(process.env, env);
+    const run = await deliverInChild(config, dataDir, name);
+    note(`sink ${name}: ${run.records} events, ${run.records_per_s}/s, peak RSS ${run.peak_rss_mb} MB`);
+    runs[name] = run;
+  };
+  const rsyslog = await startRsyslog();
+  try {
+    await bench('syslog', `  - { name: syslog, type: syslog, url: "tcp://127.0.0.1:${rsyslog.tcpPort}" }\n`);
+  } finally {
+    await rsyslog.close();
+  }
+  const hec = await startHecServer();
+  try {
+    await bench(
+      'splunk-hec',
+      `  - { name: splunk-hec, type: splunk-hec, url: "${hec.url}", token: { env: BENCH_HEC_TOKEN } }\n`,
+      { BENCH_HEC_TOKEN: hec.tokens.main ?? '' },
+    );
+  } finally {
+    await hec.close();
+  }
+  const es = await ElasticsearchTestServer.start();
+  try {
+    await bench('elasticsearch', `  - { name: elasticsearch, type: elasticsearch, url: "${es.url}" }\n`);
+  } finally {
+    await es.close();
+  }
+  return runs;
+}
+
 const dir = await mkdtemp(path.join(tmpdir(), 'atp-bench-'));
 let emulator: { stop: () => Promise<void>; config: string } | undefined;
 try {
@@ -235,6 +308,10 @@ try {
   const ingest = await ingestPass(tenant, blobs, dir);
   note(`ingest: ${ingest.records} records, ${ingest.seconds.toFixed(2)} s`);
   const ingestRate = ingest.records / ingest.seconds;
+  const sinks =
+    process.env.BENCH_SINKS === '0'
+      ? undefined
+      : await sinkPasses(emulator.config, path.join(dir, 'store'), dir);
   const result = {
     ingest_records_per_s: Math.round(ingestRate),
     raw_records_per_s: Math.round(rawRate),
@@ -242,6 +319,16 @@ try {
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     pipeline_records_per_s: Math.round(pipeline.records / pipeline.seconds),
     raw_runs: rawRates.map(Math.round),
+    ...(sinks === undefined
+      ? {}
+      : {
+          sinks: Object.fromEntries(
+            Object.entries(sinks).map(([k, v]) => [
+              k,
+              { records_per_s: v.records_per_s, peak_rss_mb: v.peak_rss_mb },
+            ]),
+          ),
+        }),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {

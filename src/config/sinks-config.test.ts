@@ -53,7 +53,7 @@ describe('sinks in the configuration', () => {
 `),
     );
     expect(config.sinks).toHaveLength(2);
-    const [splunk, archive] = config.sinks as [Record<string, unknown>, Record<string, unknown>];
+    const [splunk, archive] = config.sinks as unknown as [Record<string, unknown>, Record<string, unknown>];
     expect(splunk).toMatchObject({
       name: 'splunk',
       type: 'splunk-hec',

@@ -226,9 +226,11 @@ function eventId(e: NormalizedEvent, raw: string): string {
 function detectionMethods(e: NormalizedEvent): string | null {
   const threats = e.threat?.threats ?? [];
   if (threats.length === 0) return null;
-  const out: Record<string, string[]> = {};
-  for (const t of threats) out[t.name] = [...(out[t.name] ?? []), ...t.technologies];
-  return JSON.stringify(out);
+  // A Map, not an object: threat names are attacker-influenced text, and `toString` or `__proto__` would
+  // land on Object.prototype.
+  const out = new Map<string, string[]>();
+  for (const t of threats) out.set(t.name, [...(out.get(t.name) ?? []), ...t.technologies]);
+  return JSON.stringify(Object.fromEntries(out));
 }
 
 /** `{"SPF":"pass","DKIM":"none",...}`, the JSON text EmailEvents keeps in AuthenticationDetails. */

@@ -141,6 +141,23 @@ describe('elasticsearch sink: bulk results', () => {
     expect(es.documents()).toHaveLength(2);
   });
 
+  it('installs its template before the first bulk when the cluster has none, so a field whose type changes is not refused', async () => {
+    const es = await start();
+    const sink = sinkFor(es, { format: 'raw', template: { install: 'auto' } });
+    const batch = [...contractEvents(1, 'raw', { Score: 5 }), ...contractEvents(1, 'raw', { Score: 'high' })];
+    expect(await sink.send(batch, AbortSignal.timeout(10_000))).toEqual({ outcome: 'delivered' });
+    expect(es.documents()).toHaveLength(2);
+    expect(es.template('atp-siem-logs-atp_siem.defender')).toBeDefined();
+    // The next send finds the template and does not install it again.
+    const puts = () =>
+      es.requests.filter((r) => r.method === 'PUT' && r.path.startsWith('/_index_template/')).length;
+    const before = puts();
+    expect(await sink.send(contractEvents(1, 'raw'), AbortSignal.timeout(10_000))).toEqual({
+      outcome: 'delivered',
+    });
+    expect(puts()).toBe(before);
+  });
+
   it('blocks instead of dead-lettering when the target refuses every document by configuration (constant_keyword)', async () => {
     const es = await start({ auth: undefined });
     const put = await fetch(`${es.url}/_index_template/someone-elses`, {

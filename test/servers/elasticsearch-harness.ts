@@ -44,7 +44,15 @@ export function searchConfig(
   entry: Record<string, unknown>,
   secrets: Record<string, string> = {},
 ): SearchSinkConfig {
-  const parsed = searchSinkSchema(product).parse({ name: `test-${product}`, type: product, ...entry });
+  // The sink installs its template on the first send by default; these tests see what the cluster does
+  // on its own unless they ask for that (template: { install: 'auto' }).
+  const template = { install: 'never', ...(entry.template as Record<string, unknown> | undefined) };
+  const parsed = searchSinkSchema(product).parse({
+    name: `test-${product}`,
+    type: product,
+    ...entry,
+    template,
+  });
   return resolveSecrets(parsed, secrets) as SearchSinkConfig;
 }
 

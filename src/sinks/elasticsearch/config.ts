@@ -34,7 +34,8 @@ export interface SearchSinkConfig extends CommonSinkConfig {
   o365Compat: boolean;
   pipeline: string | undefined;
   compression: boolean;
-  template: { name: string; priority: number };
+  /** `install`: auto puts the template on the first send when the cluster has none of that name; never leaves it to `sinks setup`. */
+  template: { name: string; priority: number; install: 'auto' | 'never' };
   tls: TlsConfig | undefined;
 }
 
@@ -109,6 +110,10 @@ const templateSchema = z
       .int('set template.priority to a whole number')
       .min(0, 'template.priority cannot be negative')
       .default(250),
+    // Without our template, dynamic mapping types a field by its first value and then refuses documents
+    // where a record carries another type there (o365.audit.Policy: 1 then "Bulk"): those would all be
+    // dead-lettered. So by default the sink installs the template before its first bulk if it is missing.
+    install: z.enum(['auto', 'never'], { error: 'set template.install to auto or never' }).default('auto'),
   })
   .prefault({});
 
@@ -188,7 +193,11 @@ export function searchSinkSchema(product: SearchProduct): z.ZodType<SearchSinkCo
         o365Compat: c.o365_compat,
         pipeline: c.pipeline,
         compression: c.compression,
-        template: { name: c.template.name ?? defaultTemplateName(index), priority: c.template.priority },
+        template: {
+          name: c.template.name ?? defaultTemplateName(index),
+          priority: c.template.priority,
+          install: c.template.install,
+        },
         tls: c.tls,
       };
     }) as unknown as z.ZodType<SearchSinkConfig>;

@@ -60,11 +60,50 @@ export function createSearchSink(
   const url = config.urls[0] ?? '';
   const query = config.pipeline === undefined ? undefined : { pipeline: config.pipeline };
   let closed: Promise<void> | undefined;
+  /** Set once the template is known to be there (or installing it is not ours to do). */
+  let templateReady = config.template.install === 'never' || config.o365Compat;
+
+  /**
+   * Before the first bulk: installs the sink's index template when the cluster has none of that name (an
+   * operator's own template of that name is left alone). A failure here is the send's answer, so the batch
+   * waits instead of being indexed with dynamic mappings.
+   */
+  async function ensureTemplate(signal: AbortSignal): Promise<SendResult | undefined> {
+    if (templateReady) return undefined;
+    const path = `/_index_template/${encodeURIComponent(config.template.name)}`;
+    try {
+      await client.request({ method: 'GET', path }, signal);
+      templateReady = true;
+      return undefined;
+    } catch (err) {
+      const failure = describeFailure(err, signal, client.redact);
+      if (!(failure.kind === 'response' && failure.status === 404))
+        return classifyFailure(failure, product, url);
+    }
+    try {
+      const lines = await setupSearchSink(product, config, ctx, signal);
+      ctx.logger.info(
+        { sink: config.name, template: config.template.name, lines },
+        'Installed the index template.',
+      );
+      templateReady = true;
+      return undefined;
+    } catch (err) {
+      const reason = client.redact(err instanceof Error ? err.message : String(err));
+      return {
+        outcome: 'retryable',
+        reason: `installing index template ${config.template.name} failed: ${reason}`,
+        blocked: true,
+      };
+    }
+  }
 
   async function send(batch: readonly SinkEvent[], signal: AbortSignal): Promise<SendResult> {
     if (closed) return { outcome: 'retryable', reason: `sink ${config.name} is closed` };
     if (signal.aborted)
       return { outcome: 'retryable', reason: 'timed out (no answer within the sink timeout)' };
+    const notReady = await ensureTemplate(signal);
+    if (notReady) return redactResult(notReady, client.redact);
     const body = bulkBody(batch, indexOf, { now: now().toISOString() });
     let result: SendResult;
     try {

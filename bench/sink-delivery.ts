@@ -1,0 +1,33 @@
+/**
+ * One sink delivering a whole store, in a process of its own so that its peak memory is its own (the bench's
+ * receivers run in the parent). Usage: sink-delivery.ts CONFIG DATA_DIR SINK_NAME. Prints one JSON line:
+ * {"records":…,"seconds":…,"peak_rss_mb":…}.
+ */
+import { loadConfig } from '../src/config/index.js';
+import { DeliveryDriver } from '../src/pipeline/delivery.js';
+import { createSink } from '../src/pipeline/sinks.js';
+import { openStore } from '../src/store/index.js';
+import { createLogger } from '../src/telemetry/logger.js';
+import path from 'node:path';
+
+const [configFile, dataDir, name] = process.argv.slice(2);
+if (!configFile || !dataDir || !name) throw new Error('usage: sink-delivery.ts CONFIG DATA_DIR SINK_NAME');
+const config = await loadConfig(configFile);
+const sinkConfig = config.sinks.find((s) => s.name === name);
+if (!sinkConfig) throw new Error(`no sink ${name} in ${configFile}`);
+const logger = createLogger({ level: process.env.ATP_SIEM_LOG_LEVEL ?? 'warn', name: 'bench-sink' });
+const store = await openStore({ dataDir });
+const last = await store.lastOffset();
+const sink = await createSink(sinkConfig, { logger, baseDir: path.dirname(configFile) });
+const driver = new DeliveryDriver({ store, sink, config: sinkConfig, logger, idlePollMs: 20 });
+const started = performance.now();
+await driver.start();
+while (driver.snapshot().offset < last) await new Promise((r) => setTimeout(r, 20));
+const seconds = (performance.now() - started) / 1000;
+const records = driver.snapshot().delivered;
+await driver.stop();
+await sink.close();
+await store.close();
+process.stdout.write(
+  `${JSON.stringify({ records, seconds, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+);
