@@ -38,6 +38,23 @@ describe('sentinel format', () => {
     expect(actual).toBe(golden('sentinel', name, actual));
   });
 
+  it('keeps threats named like Object.prototype members (toString, __proto__) as ordinary detection methods', () => {
+    const raw = JSON.stringify({
+      Id: 'b1b1b1b1-0000-4000-8000-000000000001',
+      RecordType: 28,
+      CreationTime: '2026-01-10T10:00:00',
+      ThreatsAndDetectionTech: ['toString', '__proto__'],
+    });
+    const row = JSON.parse(sentinelFormat.encode(toFormatInput(raw))) as Record<string, unknown>;
+    expect(row.Id).toBe('b1b1b1b1-0000-4000-8000-000000000001');
+    if (typeof row.DetectionMethods === 'string') {
+      expect(Object.keys(JSON.parse(row.DetectionMethods) as object).sort()).toEqual([
+        '__proto__',
+        'toString',
+      ]);
+    }
+  });
+
   it('builds values for declared columns only, so the service never drops a key silently', () => {
     for (const f of FIXTURES) {
       expect(Object.keys(sentinelValues(toFormatInput(f.raw)))).toEqual(SENTINEL_COLUMNS.map((c) => c.name));
