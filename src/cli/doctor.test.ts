@@ -65,6 +65,32 @@ describe('atp-siem doctor', () => {
     expect(stdout + stderr).not.toContain(e.clientSecret);
   });
 
+  it('checks every sink: OK for one it reaches, FAIL with the fix for one nothing listens for', async () => {
+    const config = path.join(dir, 'atp-siem.yaml');
+    await start({ writeConfig: config });
+    const out = path.join(dir, 'out.ndjson');
+    await writeFile(
+      config,
+      `${await readFile(config, 'utf8')}
+sinks:
+  - { name: archive, type: file, path: ${JSON.stringify(out)} }
+  - { name: hook, type: webhook, url: "http://127.0.0.1:1/hook", secret: { env: DOCTOR_HOOK_SECRET }, timeout: 2s }
+`,
+    );
+    process.env.DOCTOR_HOOK_SECRET = 'doctor-hook-secret-0123456789';
+    try {
+      const { results, output } = await doctorInProcess(config);
+      expect(results.find((r) => r.name === 'sink archive')).toMatchObject({ status: 'OK' });
+      expect(results.find((r) => r.name === 'sink hook')).toMatchObject({
+        status: 'FAIL',
+        fix: expect.stringContaining('Nothing listens'),
+      });
+      expect(output).not.toContain('doctor-hook-secret');
+    } finally {
+      delete process.env.DOCTOR_HOOK_SECRET;
+    }
+  });
+
   it('fails the token check with the fix when the secret is wrong, without printing it', async () => {
     const config = path.join(dir, 'atp-siem.yaml');
     await start({ writeConfig: config });

@@ -12,7 +12,12 @@ import {
   type ErrorCode,
 } from '../api/index.js';
 import { ConfigError, loadConfig, type Config, type TenantConfig } from '../config/index.js';
-import { createLogger } from '../telemetry/logger.js';
+import path from 'node:path';
+import { createSink } from '../pipeline/sinks.js';
+import type { SinkConfig } from '../sinks/index.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
+import { explainFailure } from './sinks.js';
+import { scrubSecrets } from './status.js';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
 
@@ -153,6 +158,47 @@ export async function checkTenant(
   return results;
 }
 
+/**
+ * Checks one sink: it can be built from its configuration, and its healthcheck (connect, authenticate,
+ * without sending data) passes. A disabled sink is reported, not contacted.
+ */
+export async function checkSink(
+  sink: SinkConfig,
+  ctx: { logger: Logger; baseDir: string },
+): Promise<CheckResult> {
+  const name = `sink ${sink.name}`;
+  if (!sink.enabled)
+    return {
+      status: 'WARN',
+      name,
+      detail: 'disabled (enabled: false)',
+      fix: 'set enabled: true to deliver to it',
+    };
+  let created;
+  try {
+    created = await createSink(sink, ctx);
+  } catch (err) {
+    const detail = scrubSecrets(describeError(err));
+    return { status: 'FAIL', name, detail, fix: explainFailure(detail) };
+  }
+  try {
+    if (!created.healthcheck)
+      return { status: 'OK', name, detail: `${sink.type}, ${sink.format}: nothing to contact` };
+    await created.healthcheck(AbortSignal.timeout(Math.min(sink.timeoutMs, 15_000)));
+    return { status: 'OK', name, detail: `${sink.type}, ${sink.format}: connected and authenticated` };
+  } catch (err) {
+    const detail = scrubSecrets(describeError(err));
+    return {
+      status: 'FAIL',
+      name,
+      detail,
+      fix: `${explainFailure(detail)} (atp-siem sinks test ${sink.name} sends a test event)`,
+    };
+  } finally {
+    await created.close().catch(() => undefined);
+  }
+}
+
 /** Formats one result: `OK   name: detail` plus an indented fix line. */
 export function formatResult(r: CheckResult): string {
   const head = `${r.status.padEnd(4)} ${r.name}: ${r.detail}`;
@@ -210,13 +256,19 @@ export async function runDoctor(
       await client.close();
     }
   }
+  if (!options.tenant) {
+    for (const sink of config.sinks)
+      print(await checkSink(sink, { logger, baseDir: path.dirname(config.configPath) }));
+  }
   return results;
 }
 
 export function register(program: Command): void {
   program
     .command('doctor')
-    .description('Check the configuration, credentials, permissions, subscriptions and clock of each tenant.')
+    .description(
+      'Check the configuration, credentials, permissions, subscriptions and clock of each tenant, and reach every sink.',
+    )
     .requiredOption('-c, --config <file>', 'configuration file (YAML)')
     .option('--tenant <name>', 'check only this tenant (name or tenant_id)')
     .option('--verbose', 'log each request on stderr')
