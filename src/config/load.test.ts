@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
@@ -102,6 +102,31 @@ tenants:
       ['contoso', 'commercial', ['Audit.General']],
     ]);
     expect(config.collector.requestBudgetPerMinute).toBe(1800);
+  });
+
+  it('loads the example configuration with its commented sinks block switched on', async () => {
+    const text = await readFile(path.join(import.meta.dirname, 'atp-siem.example.yaml'), 'utf8');
+    const at = text.indexOf('# sinks:');
+    const sinks = text
+      .slice(at)
+      .split('\n')
+      .map((l) => (l.startsWith('# ') ? l.slice(2) : l))
+      .join('\n');
+    const config = await loadConfig(await write(text.slice(0, at) + sinks), {
+      ATP_SIEM_CLIENT_SECRET: 'x',
+      SPLUNK_HEC_TOKEN: 'token',
+      ES_API_KEY: 'id:key',
+      SENTINEL_CLIENT_SECRET: 'secret',
+      ATP_SIEM_WEBHOOK_SECRET: 'a-webhook-secret-of-some-length',
+    });
+    expect(config.sinks.map((s) => [s.name, s.type, s.format])).toEqual([
+      ['splunk', 'splunk-hec', 'splunk'],
+      ['qradar', 'syslog', 'leef'],
+      ['elastic', 'elasticsearch', 'ecs'],
+      ['sentinel', 'sentinel', 'sentinel'],
+      ['archive', 'file', 'ecs'],
+      ['soar', 'webhook', 'ecs'],
+    ]);
   });
 
   it('defaults to the commercial cloud, all five content types and the tenant as publisher', async () => {

@@ -1,15 +1,20 @@
 /** `atp-siem demo`: records arrive within seconds, and Ctrl-C stops everything cleanly. */
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startRsyslog, type Rsyslog } from '../servers/rsyslog.js';
 import { spawnCli, stopProcess, waitFor, type CliProcess } from './helpers.js';
 
 describe('atp-siem demo', () => {
   let dir = '';
   let demo: CliProcess | undefined;
+  let rsyslog: Rsyslog | undefined;
   afterEach(async () => {
     await stopProcess(demo);
+    await rsyslog?.close();
+    rsyslog = undefined;
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -29,5 +34,46 @@ describe('atp-siem demo', () => {
     demo.kill('SIGINT');
     expect(await demo.exited).toBe(0);
     expect(demo.stdoutLines.at(-1)).toMatch(/^Stopped\./);
+  });
+
+  it('with --syslog and --file, delivers CEF to a real rsyslog and ECS lines to the file within seconds', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'atp-demo-sinks-'));
+    rsyslog = await startRsyslog();
+    const file = path.join(dir, 'events.ndjson');
+    demo = spawnCli([
+      'demo',
+      '--data',
+      path.join(dir, 'data'),
+      '--interval',
+      '1',
+      '--syslog',
+      `tcp://127.0.0.1:${rsyslog.tcpPort}`,
+      '--file',
+      file,
+    ]);
+    const syslogLines = await rsyslog.waitFor((lines) => lines.some((l) => l.includes('CEF:0|Microsoft|')), {
+      timeoutMs: 40_000,
+    });
+    expect(syslogLines.find((l) => l.includes('CEF:0|'))).toMatch(/^<\d+>1 \S+ \S+ atp-siem /);
+    const line = await waitFor(
+      () =>
+        existsSync(file)
+          ? readFileSync(file, 'utf8')
+              .split('\n')
+              .find((l) => l.startsWith('{'))
+          : undefined,
+      'an ECS line in the file',
+      40_000,
+    );
+    expect(JSON.parse(line)).toHaveProperty('@timestamp');
+    const summary = await waitFor(
+      () => demo?.stdoutLines.find((l) => /delivered: demo-syslog [1-9]\d*, demo-file [1-9]\d*/.test(l)),
+      'a summary line counting both sinks',
+      40_000,
+    );
+    expect(summary).toContain('stored');
+    expect(demo.stdoutLines.join('\n')).toContain('delivering CEF over syslog (RFC 5424)');
+    demo.kill('SIGINT');
+    expect(await demo.exited).toBe(0);
   });
 });
