@@ -300,18 +300,21 @@ async function sinkReplay(name: string, options: ReplayOptions): Promise<void> {
     }
     out.write(`${name}: replay done: ${delivered} delivered, ${rejected} dead-lettered.\n`);
   } catch (err) {
-    if (err instanceof GiveUp) {
-      out.write(
-        `${name}: replay stopped, the SIEM keeps failing: ${scrubSecrets(err.message)}\n  fix: ${explainFailure(err.message)}\n`,
-      );
-      process.exitCode = 1;
-      return;
-    }
-    throw err;
+    reportGiveUp(name, 'replay stopped', err);
   } finally {
     await sink.close();
     await store.close();
   }
+}
+
+/** A bounded re-send that gave up: say why and how to fix it, and fail the command; anything else is thrown on. */
+function reportGiveUp(name: string, what: string, err: unknown): void {
+  if (!(err instanceof GiveUp)) throw err;
+  const reason = scrubSecrets(err.message);
+  process.stdout.write(
+    `${name}: ${what}, the SIEM keeps failing: ${reason}\n  fix: ${explainFailure(reason)}\n`,
+  );
+  process.exitCode = 1;
 }
 
 function wholeNumber(text: string, flag: string): number {
@@ -393,14 +396,7 @@ async function sinkDeadLetter(name: string, options: DeadLetterOptions): Promise
       `${name}: ${delivered} dead letters delivered, ${again} refused again (kept, with the new reason).\n`,
     );
   } catch (err) {
-    if (err instanceof GiveUp) {
-      out.write(
-        `${name}: stopped, the SIEM keeps failing: ${scrubSecrets(err.message)}\n  fix: ${explainFailure(err.message)}\n`,
-      );
-      process.exitCode = 1;
-      return;
-    }
-    throw err;
+    reportGiveUp(name, 'stopped', err);
   } finally {
     await sink.close();
     await store.close();

@@ -3,62 +3,46 @@
  * while it delivers, at least 10 times, and restarted each time; in the end every sink holds every stored
  * record (at least once; Elasticsearch exactly once).
  */
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bundleEntry, spawnBundled, spawnCli, stopProcess, waitFor, type CliProcess } from './helpers.js';
+import { awaitSnapshotStored, RUN_ARGS } from './scenario.js';
 import {
-  bundleEntry,
-  spawnBundled,
-  spawnCli,
-  startEmulatorProcess,
-  stopProcess,
-  waitFor,
-  type CliProcess,
-} from './helpers.js';
-import { awaitSnapshotStored, EMULATOR_ARGS, RUN_ARGS } from './scenario.js';
-import { SINK_NAMES, startReceivers, storeView, type Receivers } from './sinks-scenario.js';
+  awaitSinksCaughtUp,
+  deliveryReport,
+  SINK_NAMES,
+  startDeliveryScenario,
+  storeView,
+  type DeliveryScenario,
+} from './sinks-scenario.js';
 
 const KILLS = 10;
 
 describe('delivery killed with SIGKILL again and again', () => {
-  let dir = '';
   const procs: CliProcess[] = [];
-  let receivers: Receivers | undefined;
+  let scenario: DeliveryScenario | undefined;
   afterEach(async () => {
     await Promise.all(procs.splice(0).map((p) => stopProcess(p)));
-    await receivers?.close();
-    receivers = undefined;
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await scenario?.receivers.close();
+    if (scenario) await rm(scenario.dir, { recursive: true, force: true });
+    scenario = undefined;
   });
 
   it(
     `every sink catches up with everything stored after ${KILLS} kill -9 restarts mid-delivery`,
     { timeout: 240_000 },
     async () => {
-      dir = await mkdtemp(path.join(tmpdir(), 'atp-sinks-crash-'));
-      const gtFile = path.join(dir, 'ground-truth.ndjson');
-      const config = path.join(dir, 'collector.yaml');
-      const data = path.join(dir, 'data');
-      const emulator = await startEmulatorProcess([
-        ...EMULATOR_ARGS,
-        '--history-records',
-        '8000',
-        '--ground-truth',
-        gtFile,
-        '--write-config',
-        config,
-      ]);
-      procs.push(emulator);
-      // Small batches: many commits, so a kill lands between a batch's send and its commit often.
-      receivers = await startReceivers(dir, { maxEvents: 25 });
-      await appendFile(config, `\n${receivers.yaml}`);
+      // Small batches: many commits, so a kill often lands between a batch's send and its commit.
+      scenario = await startDeliveryScenario({ maxEvents: 25, extraArgs: ['--history-records', '8000'] });
+      const { receivers, config, data, gtFile } = scenario;
+      procs.push(scenario.emulator);
+      // As an operator would with a write-only credential: the index template first (`sinks setup`).
       const setup = spawnCli(['sinks', 'setup', 'elastic', '--config', config], receivers.env);
-      expect(await setup.exited).toBe(0);
+      expect(await setup.exited, setup.stderr()).toBe(0);
       const runArgs = ['run', '--config', config, '--data', data, ...RUN_ARGS];
       const bundle = await bundleEntry('test/e2e/run-collector.ts', 'run-collector');
       const spawnRun = (): CliProcess => {
-        const p = spawnBundled(bundle, runArgs, receivers?.env);
+        const p = spawnBundled(bundle, runArgs, receivers.env);
         procs.push(p);
         return p;
       };
@@ -91,32 +75,17 @@ describe('delivery killed with SIGKILL again and again', () => {
         50,
       );
       await awaitSnapshotStored(last, gtFile, data, 60_000);
-      await waitFor(
-        async () => {
-          const { lag } = await storeView(data);
-          return SINK_NAMES.every((s) => lag[s] === 0);
-        },
-        'every sink to catch up',
-        120_000,
-        500,
-      );
+      await awaitSinksCaughtUp(last, data, 120_000);
       await stopProcess(last);
 
-      const { ids } = await storeView(data);
-      const received = await receivers.received(ids);
-      const missing: Record<string, number> = {};
-      const twice: Record<string, number> = {};
-      for (const sink of SINK_NAMES) {
-        missing[sink] = [...ids].filter((id) => !received[sink].has(id)).length;
-        twice[sink] = [...received[sink].values()].filter((n) => n > 1).length;
-      }
+      const report = await deliveryReport(receivers, data);
       console.log(
-        `sinks crash: ${kills} kills (${killedMidDelivery} mid-delivery), ${ids.size} records; ` +
-          `missing ${JSON.stringify(missing)}; received twice ${JSON.stringify(twice)}`,
+        `sinks crash: ${kills} kills (${killedMidDelivery} mid-delivery), ${report.records} records; ` +
+          `missing ${JSON.stringify(report.missing)}; received twice ${JSON.stringify(report.twice)}`,
       );
-      for (const sink of SINK_NAMES) expect(missing[sink], `${sink} missing`).toBe(0);
-      expect(twice.elastic).toBe(0);
-      expect(receivers.es.documents()).toHaveLength(ids.size);
+      for (const sink of SINK_NAMES) expect(report.missing[sink], `${sink} missing`).toBe(0);
+      expect(report.twice.elastic).toBe(0);
+      expect(receivers.es.documents()).toHaveLength(report.records);
       expect(kills).toBeGreaterThanOrEqual(KILLS);
       expect(killedMidDelivery).toBeGreaterThanOrEqual(KILLS / 2);
     },

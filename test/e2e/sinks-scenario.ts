@@ -5,6 +5,8 @@
  * the environment holding the sinks' secrets, and what each receiver holds, by record Id.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { appendFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openStore } from '../../src/store/index.js';
 import { ElasticsearchTestServer } from '../servers/elasticsearch.js';
@@ -12,6 +14,8 @@ import { startRsyslog, type Rsyslog } from '../servers/rsyslog.js';
 import { startSentinelServer, type SentinelServer } from '../servers/sentinel.js';
 import { startHecServer, type HecServer } from '../servers/splunk-hec.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../servers/webhook.js';
+import { startEmulatorProcess, waitFor, type CliProcess } from './helpers.js';
+import { EMULATOR_ARGS } from './scenario.js';
 
 export const SINK_NAMES = ['syslog', 'splunk', 'elastic', 'sentinel', 'file', 'webhook'] as const;
 export type SinkName = (typeof SINK_NAMES)[number];
@@ -156,4 +160,73 @@ export async function storeView(dataDir: string): Promise<{ ids: Set<string>; la
   } finally {
     await store.close();
   }
+}
+
+export interface DeliveryScenario {
+  dir: string;
+  gtFile: string;
+  /** The collector configuration the emulator wrote, with the receivers' `sinks:` appended. */
+  config: string;
+  data: string;
+  emulator: CliProcess;
+  receivers: Receivers;
+}
+
+/**
+ * A temporary folder, the emulator (the shared scenario, `extraArgs` appended) and every receiver, with
+ * the sinks appended to the collector configuration the emulator wrote.
+ * @example const s = await startDeliveryScenario({ maxEvents: 25, extraArgs: ['--history-records', '8000'] });
+ */
+export async function startDeliveryScenario(options: {
+  maxEvents: number;
+  extraArgs?: string[];
+}): Promise<DeliveryScenario> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'atp-sinks-'));
+  const gtFile = path.join(dir, 'ground-truth.ndjson');
+  const config = path.join(dir, 'collector.yaml');
+  const emulator = await startEmulatorProcess([
+    ...EMULATOR_ARGS,
+    ...(options.extraArgs ?? []),
+    '--ground-truth',
+    gtFile,
+    '--write-config',
+    config,
+  ]);
+  const receivers = await startReceivers(dir, { maxEvents: options.maxEvents });
+  await appendFile(config, `\n${receivers.yaml}`);
+  return { dir, gtFile, config, data: path.join(dir, 'data'), emulator, receivers };
+}
+
+/** Waits until every sink has delivered everything stored (lag 0), failing if `collector` exits. */
+export async function awaitSinksCaughtUp(
+  collector: CliProcess,
+  dataDir: string,
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(
+    async () => {
+      if (collector.proc.exitCode !== null) throw new Error(`collector exited: ${collector.stderr()}`);
+      const { lag } = await storeView(dataDir);
+      return SINK_NAMES.every((s) => lag[s] === 0);
+    },
+    'every sink to deliver everything stored',
+    timeoutMs,
+    500,
+  );
+}
+
+/** Per sink: how many stored records it lacks and how many it received more than once. */
+export async function deliveryReport(
+  receivers: Receivers,
+  dataDir: string,
+): Promise<{ records: number; missing: Record<SinkName, number>; twice: Record<SinkName, number> }> {
+  const { ids } = await storeView(dataDir);
+  const received = await receivers.received(ids);
+  const missing = {} as Record<SinkName, number>;
+  const twice = {} as Record<SinkName, number>;
+  for (const sink of SINK_NAMES) {
+    missing[sink] = [...ids].filter((id) => !received[sink].has(id)).length;
+    twice[sink] = [...received[sink].values()].filter((n) => n > 1).length;
+  }
+  return { records: ids.size, missing, twice };
 }
