@@ -145,6 +145,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       });
       if (removed.records > 0 || removed.ids > 0)
         logger.info({ records: removed.records, ids: removed.ids }, 'Retention applied.');
+      sinkMetrics.retentionHeld.set(removed.heldForSinks);
       if (removed.heldForSinks > 0)
         logger.warn(
           { records: removed.heldForSinks },

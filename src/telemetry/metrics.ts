@@ -98,6 +98,8 @@ export interface SinkMetrics {
   /** 0 closed, 1 half-open, 2 open, 3 blocked. */
   state: Gauge<'sink'>;
   retentionDropped: Counter<'sink'>;
+  /** Records past retention kept because a sink has not delivered them (at the last retention run). */
+  retentionHeld: Gauge;
   deliverySeconds: Histogram<'sink'>;
 }
 
@@ -139,6 +141,11 @@ export function createSinkMetrics(registry: Registry): SinkMetrics {
       'Undelivered records deleted by the retention hard cap.',
       ['sink'],
     ),
+    retentionHeld: new Gauge({
+      name: 'atp_siem_retention_held_for_sinks',
+      help: 'Records past retention kept because an enabled sink has not delivered them yet.',
+      registers: [registry],
+    }),
     deliverySeconds: new Histogram({
       name: 'atp_siem_sink_delivery_latency_seconds',
       help: 'From a record being stored to the SIEM acknowledging it.',
