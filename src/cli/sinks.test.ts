@@ -123,6 +123,23 @@ describe('atp-siem sinks', () => {
     await store.close();
   });
 
+  it('replay to a SIEM that stays down gives up after a few attempts, says the fix and fails', async () => {
+    await seed(2);
+    const out = await runCommand(register, [
+      'sinks',
+      'replay',
+      'nowhere',
+      '--config',
+      writeConfig(),
+      '--since',
+      '1h',
+    ]);
+    expect(out).toMatch(/nowhere: replay stopped, the SIEM keeps failing: .*ECONNREFUSED/);
+    expect(out).toMatch(/fix: Nothing listens/);
+    expect(out).not.toContain(SECRET);
+    expect(process.exitCode).toBe(1);
+  });
+
   it('dead-letter lists the refused events with reasons, and --retry sends them again and clears them', async () => {
     await seed(2);
     const store = await openStore({ dataDir: join(dir, 'data') });

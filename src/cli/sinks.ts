@@ -39,6 +39,13 @@ function asStored(r: {
   return { ...r, contentType: 'Audit.General', contentId: '', index: extractIndex(parsed) };
 }
 
+/**
+ * A command waits for its answer, so replays and re-sends try 5 times over a few seconds (the driver's own
+ * policy, for the tail, never gives up) and then say what to fix.
+ */
+const ONE_SHOT_RETRY = { maxAttempts: Infinity, baseDelayMs: 500, maxDelayMs: 5_000 };
+const ONE_SHOT_ATTEMPTS = 5;
+
 interface SinkCliOptions {
   config?: string;
   data?: string;
@@ -265,7 +272,10 @@ async function sinkReplay(name: string, options: ReplayOptions): Promise<void> {
       options.toOffset !== undefined
         ? wholeNumber(options.toOffset, '--to-offset')
         : await store.lastOffset();
-    const sender = new BatchSender({ store, sink, config, logger }, 5);
+    const sender = new BatchSender(
+      { store, sink, config, logger, policy: ONE_SHOT_RETRY },
+      ONE_SHOT_ATTEMPTS,
+    );
     const keep = recordFilter(config.filter);
     const format = getFormat(config.format);
     if (!format) throw new Error(`unknown format ${config.format}`);
@@ -367,7 +377,10 @@ async function sinkDeadLetter(name: string, options: DeadLetterOptions): Promise
   try {
     const format = getFormat(config.format);
     if (!format) throw new Error(`unknown format ${config.format}`);
-    const sender = new BatchSender({ store, sink, config, logger }, 5);
+    const sender = new BatchSender(
+      { store, sink, config, logger, policy: ONE_SHOT_RETRY },
+      ONE_SHOT_ATTEMPTS,
+    );
     let afterId = 0;
     let delivered = 0;
     let again = 0;
