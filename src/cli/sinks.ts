@@ -15,7 +15,7 @@ import { BatchSender, encodeRecords, GiveUp } from '../pipeline/delivery.js';
 import { recordFilter } from '../pipeline/filter.js';
 import { createSink } from '../pipeline/sinks.js';
 import { getSinkDefinition, type SinkConfig, type SinkContext } from '../sinks/index.js';
-import type { SendResult } from '../sinks/types.js';
+import type { SendResult, SinkEvent } from '../sinks/types.js';
 import { extractIndex } from '../schema/index.js';
 import type { SinkStatus, Store, StoredRecord } from '../store/index.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
@@ -264,6 +264,9 @@ async function sinkReplay(name: string, options: ReplayOptions): Promise<void> {
   const sink = await createSink(config, ctx);
   const out = process.stdout;
   try {
+    // A sink replayed before its first run starts where start_at says: the replay must not create its
+    // offset at 0, which would make the first run send the whole retained history.
+    await store.initSinkOffset(name, config.startAt);
     let from =
       options.fromOffset !== undefined
         ? wholeNumber(options.fromOffset, '--from-offset')
@@ -385,25 +388,34 @@ async function sinkDeadLetter(name: string, options: DeadLetterOptions): Promise
     let delivered = 0;
     let again = 0;
     for (;;) {
-      const letters = await store.deadLetters(name, Math.min(limit, config.batch.maxEvents), afterId);
+      const left = limit - delivered - again;
+      if (left <= 0) break;
+      const letters = await store.deadLetters(name, Math.min(left, config.batch.maxEvents), afterId);
       if (letters.length === 0) break;
       afterId = letters[letters.length - 1]?.id ?? afterId;
-      const byOffset = new Map(letters.map((d) => [d.offset, d]));
-      const { events } = encodeRecords(
-        letters.map((d) =>
-          asStored({ offset: d.offset, tenantId: d.tenantId, id: d.recordId, raw: d.raw, storedAt: d.at }),
-        ),
-        format,
-      );
+      // Each event maps back to its own dead-letter row by the event itself, so a row is never resolved for
+      // another one's result.
+      const letterOf = new Map<SinkEvent, number>();
+      const events: SinkEvent[] = [];
+      for (const d of letters) {
+        const { events: one } = encodeRecords(
+          [asStored({ offset: d.offset, tenantId: d.tenantId, id: d.recordId, raw: d.raw, storedAt: d.at })],
+          format,
+        );
+        for (const e of one) {
+          letterOf.set(e, d.id);
+          events.push(e);
+        }
+      }
       const result = await sender.deliver(events);
       await store.resolveDeadLetters(
         name,
-        result.delivered.map((e) => byOffset.get(e.offset)?.id ?? -1),
-        result.rejected.map(({ event, reason }) => ({ id: byOffset.get(event.offset)?.id ?? -1, reason })),
+        result.delivered.map((e) => letterOf.get(e) ?? -1),
+        result.rejected.map(({ event, reason }) => ({ id: letterOf.get(event) ?? -1, reason })),
       );
       delivered += result.delivered.length;
       again += result.rejected.length;
-      if (letters.length < Math.min(limit, config.batch.maxEvents)) break;
+      if (letters.length < Math.min(left, config.batch.maxEvents)) break;
     }
     out.write(
       `${name}: ${delivered} dead letters delivered, ${again} refused again (kept, with the new reason).\n`,

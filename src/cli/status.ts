@@ -114,7 +114,7 @@ function formatDrops(drops: Record<string, number>): string {
  */
 export function scrubSecrets(text: string): string {
   return text
-    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]')
+    .replace(/\b(Bearer|Basic|Splunk|ApiKey)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]')
     .replace(
       /\b(client_secret|client_assertion|access_token|refresh_token|password|secret|sig|token)=([^&\s"']+)/gi,
       '$1=[redacted]',

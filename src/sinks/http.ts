@@ -94,6 +94,7 @@ export function describeNetworkError(err: unknown, signal?: AbortSignal): string
  * The shared status table: what a non-2xx answer means for the batch.
  * - 408, 429, 5xx: retryable, honouring Retry-After;
  * - 401, 403: blocked (the operator must fix the credential or permission; the data is kept);
+ * - 404, 405, 410, 421: blocked (the URL is wrong; the data is kept);
  * - 413 and other 4xx: rejected (the driver splits the batch; one event alone is dead-lettered);
  * - 2xx: undefined (the sink reads the body, which may carry per-event results).
  * @example classifyHttpStatus(503, { 'retry-after': '5' }, '', 'HEC')  // { outcome: 'retryable', retryAfterMs: 5000, ... }
@@ -121,6 +122,11 @@ export function classifyHttpStatus(
     };
   }
   if (status === 413) return { outcome: 'rejected', reason: `${what} answered HTTP 413: request too large` };
+  // No such path (a typo in the URL, a proxy in front answering for a path it does not route): every batch
+  // would be refused the same way, and dead-lettering them one by one would empty the stream into the table.
+  if (status === 404 || status === 405 || status === 410 || status === 421) {
+    return { outcome: 'retryable', reason: `${reason} (check the sink's url: nothing there takes events)`, blocked: true };
+  }
   if (status >= 400) return { outcome: 'rejected', reason };
   // 1xx/3xx: no redirect is followed (a sink posts only to its configured host).
   return { outcome: 'retryable', reason, blocked: true };

@@ -85,6 +85,28 @@ describe.each(backends)('sink offsets and dead letters (%s store)', (_name, open
     ]);
   });
 
+  it('keeps one dead letter per sink and record: refused again, it counts another attempt with the new reason', async () => {
+    const store = await storeUnderTest();
+    await fill(store, 1);
+    const [r] = await store.readFrom(0, 1);
+    const letter = { offset: r!.offset, tenantId: TENANT, recordId: r!.id, raw: r!.raw, reason: 'first' };
+    await store.commitSinkProgress('s', {
+      offset: r!.offset,
+      delivered: 0,
+      filtered: 0,
+      deadLetters: [letter],
+    });
+    await store.commitSinkProgress('s', {
+      offset: 0,
+      delivered: 0,
+      filtered: 0,
+      deadLetters: [{ ...letter, reason: 'again' }],
+    });
+    expect(await store.deadLetters('s', 10)).toMatchObject([
+      { recordId: r!.id, reason: 'again', attempts: 2 },
+    ]);
+  });
+
   it('reports lag in events and seconds, the state and the last error of a failing sink', async () => {
     const store = await storeUnderTest();
     await fill(store, 5);

@@ -226,7 +226,8 @@ function migrateDedupeKeys(db: Database.Database): void {
  *               retention hard cap deleted before delivery), its delivery state and last error, so that
  *               `atp-siem sinks status` in another process shows what the running service is doing.
  * dead_letters  events a SIEM refused for good, with its reason and a copy of the record (retention may
- *               delete the record itself), until they are re-sent or cleared.
+ *               delete the record itself), until they are re-sent or cleared; one row per sink and record
+ *               (refused again in a replay, it counts another attempt).
  */
 const V3 = `
 ALTER TABLE sink_offsets ADD COLUMN delivered_total INTEGER NOT NULL DEFAULT 0;
@@ -251,6 +252,7 @@ CREATE TABLE dead_letters (
   attempts INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX dead_letters_sink ON dead_letters (sink, id);
+CREATE UNIQUE INDEX dead_letters_sink_seq ON dead_letters (sink, seq);
 `;
 
 /** Every schema step, oldest first. The last one's version is the current schema. */
