@@ -1,14 +1,22 @@
 /**
  * One sink delivering a whole store, in a process of its own so that its peak memory is its own (the bench's
  * receivers run in the parent). Usage: sink-delivery.ts CONFIG DATA_DIR SINK_NAME. Prints one JSON line:
- * {"records":…,"seconds":…,"peak_rss_mb":…}.
+ * {"records":…,"seconds":…,"peak_rss_mb":…,"cpu_s":…,"rss_at_start_mb":…}; cpu_s is this process's CPU time
+ * (all its threads) during delivery. BENCH_ENCODE_WORKERS=N sets the encode pool's size (0: inline).
  */
 import { loadConfig } from '../src/config/index.js';
 import { DeliveryDriver } from '../src/pipeline/delivery.js';
+import { defaultEncodeWorkers, startEncodePool } from '../src/pipeline/encode-pool.js';
 import { createSink } from '../src/pipeline/sinks.js';
 import { openStore } from '../src/store/index.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import path from 'node:path';
+
+/** CPU time of this process so far (all its threads), in seconds. */
+function cpuSeconds(): number {
+  const u = process.resourceUsage();
+  return Number(((u.userCPUTime + u.systemCPUTime) / 1e6).toFixed(2));
+}
 
 const [configFile, dataDir, name] = process.argv.slice(2);
 if (!configFile || !dataDir || !name) throw new Error('usage: sink-delivery.ts CONFIG DATA_DIR SINK_NAME');
@@ -19,15 +27,32 @@ const logger = createLogger({ level: process.env.ATP_SIEM_LOG_LEVEL ?? 'warn', n
 const store = await openStore({ dataDir });
 const last = await store.lastOffset();
 const sink = await createSink(sinkConfig, { logger, baseDir: path.dirname(configFile) });
-const driver = new DeliveryDriver({ store, sink, config: sinkConfig, logger, idlePollMs: 20 });
+// As startSinks does: the sink's encode_workers, else the default (BENCH_ENCODE_WORKERS=N overrides both).
+const workers = Number(
+  process.env.BENCH_ENCODE_WORKERS ?? sinkConfig.encodeWorkers ?? defaultEncodeWorkers(),
+);
+const encoder = await startEncodePool({
+  workers,
+  onFallback: (err) => process.stderr.write(`bench-sink: encoding inline: ${err.message}\n`),
+});
+const driver = new DeliveryDriver({ store, sink, config: sinkConfig, logger, idlePollMs: 20, encoder });
 const started = performance.now();
+const cpuAtStart = cpuSeconds();
+const rssAtStart = Math.round(process.memoryUsage.rss() / 1024 / 1024);
 await driver.start();
 while (driver.snapshot().offset < last) await new Promise((r) => setTimeout(r, 20));
 const seconds = (performance.now() - started) / 1000;
 const records = driver.snapshot().delivered;
 await driver.stop();
 await sink.close();
+await encoder.close();
 await store.close();
 process.stdout.write(
-  `${JSON.stringify({ records, seconds, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+  `${JSON.stringify({
+    records,
+    seconds,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    cpu_s: Number((cpuSeconds() - cpuAtStart).toFixed(2)),
+    rss_at_start_mb: rssAtStart,
+  })}\n`,
 );

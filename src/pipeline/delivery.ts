@@ -22,6 +22,7 @@ import { systemClock, type Clock } from '../sources/o365-management/types.js';
 import type { DeadLetterInput, SinkState, Store, StoredRecord } from '../store/types.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { SinkMetrics } from '../telemetry/metrics.js';
+import type { Encoded, RecordEncoder } from './encode-pool.js';
 import { recordFilter } from './filter.js';
 
 /** Backoff of a failing sink: 1 s doubling to 5 min with full jitter; the breaker opens after 5 failures. */
@@ -48,6 +49,11 @@ export interface DeliveryOptions {
   policy?: RetryPolicy;
   /** How often an idle driver looks for new records (ms). */
   idlePollMs?: number;
+  /**
+   * Encodes batches off this thread (the process's encode pool, see encode-pool.ts); without it, or when
+   * it fails, records are encoded inline. Either way the payloads are the same.
+   */
+  encoder?: RecordEncoder;
 }
 
 /** One batch's fate, counted in its commit. */
@@ -299,6 +305,30 @@ export class BatchSender {
 /** Replays and re-sends give up after a bounded number of failed attempts. */
 export class GiveUp extends Error {}
 
+/** The dead letter of a record the format could not encode. */
+function encodingFailed(r: StoredRecord, format: Format, message: string): DeadLetterInput {
+  return {
+    offset: r.offset,
+    tenantId: r.tenantId,
+    recordId: r.id,
+    raw: r.raw,
+    reason: `encoding as ${format.id} failed: ${clip(message)}`,
+  };
+}
+
+function toEvent(r: StoredRecord, format: Format, payload: string): SinkEvent {
+  return {
+    offset: r.offset,
+    tenantId: r.tenantId,
+    id: r.id,
+    recordType: r.index.recordType,
+    creationTime: r.index.creationTime,
+    raw: r.raw,
+    payload,
+    format: format.id,
+  };
+}
+
 /**
  * Encodes stored records in the sink's format. A record the format cannot encode (never expected: formats
  * are total) becomes a dead letter with the reason instead of stopping the sink.
@@ -310,27 +340,36 @@ export function encodeRecords(
   const events: SinkEvent[] = [];
   const failed: DeadLetterInput[] = [];
   for (const r of records) {
+    let payload: string;
     try {
-      events.push({
-        offset: r.offset,
-        tenantId: r.tenantId,
-        id: r.id,
-        recordType: r.index.recordType,
-        creationTime: r.index.creationTime,
-        raw: r.raw,
-        payload: format.encode(toFormatInput(r.raw)),
-        format: format.id,
-      });
+      payload = format.encode(toFormatInput(r.raw));
     } catch (err) {
-      failed.push({
-        offset: r.offset,
-        tenantId: r.tenantId,
-        recordId: r.id,
-        raw: r.raw,
-        reason: `encoding as ${format.id} failed: ${clip(err instanceof Error ? err.message : String(err))}`,
-      });
+      failed.push(encodingFailed(r, format, err instanceof Error ? err.message : String(err)));
+      continue;
     }
+    events.push(toEvent(r, format, payload));
   }
+  return { events, failed };
+}
+
+/**
+ * As `encodeRecords`, with the payloads an encode pool computed for the same records (same order): the
+ * events and dead letters are the same as inline encoding gives.
+ */
+export function assembleEncoded(
+  records: StoredRecord[],
+  format: Format,
+  encoded: readonly Encoded[],
+): { events: SinkEvent[]; failed: DeadLetterInput[] } {
+  if (encoded.length !== records.length)
+    throw new Error(`the encode pool answered ${encoded.length} payloads for ${records.length} records`);
+  const events: SinkEvent[] = [];
+  const failed: DeadLetterInput[] = [];
+  records.forEach((r, i) => {
+    const e = encoded[i] as Encoded;
+    if ('payload' in e) events.push(toEvent(r, format, e.payload));
+    else failed.push(encodingFailed(r, format, e.error));
+  });
   return { events, failed };
 }
 
@@ -357,6 +396,9 @@ export class DeliveryDriver {
   #loop: Promise<void> | null = null;
   #stopping = false;
   #storedAt = new Map<number, string>();
+  /** Settles once the latest batch is encoded: batches go to the sink in the order they were read. */
+  #encoded: Promise<unknown> = Promise.resolve();
+  #warnedInline = false;
 
   constructor(options: DeliveryOptions) {
     this.#o = options;
@@ -482,8 +524,8 @@ export class DeliveryDriver {
     this.#inFlight += 1;
     try {
       const kept = records.filter(this.#keep);
-      const { events, failed } = encodeRecords(kept, this.#format);
       for (const r of kept) this.#storedAt.set(r.offset, r.storedAt);
+      const { events, failed } = await this.#encode(kept);
       const { delivered, rejected } = await this.#sender.deliver(events);
       const deadLetters: DeadLetterInput[] = [
         ...failed,
@@ -509,6 +551,34 @@ export class DeliveryDriver {
     } finally {
       for (const r of records) this.#storedAt.delete(r.offset);
       this.#inFlight -= 1;
+    }
+  }
+
+  /**
+   * The batch's events: from the encode pool when there is one (several batches encode at once, and each
+   * waits for the ones read before it, so the sink sees them in offset order as inline), else inline.
+   */
+  async #encode(records: StoredRecord[]): Promise<{ events: SinkEvent[]; failed: DeadLetterInput[] }> {
+    const { encoder } = this.#o;
+    if (!encoder || records.length === 0) return encodeRecords(records, this.#format);
+    const mine = encoder.encode(
+      records.map((r) => r.raw),
+      this.#format.id,
+    );
+    const before = this.#encoded;
+    this.#encoded = mine.catch(() => undefined);
+    await before;
+    try {
+      return assembleEncoded(records, this.#format, await mine);
+    } catch (err) {
+      if (!this.#warnedInline) {
+        this.#warnedInline = true;
+        this.#o.logger.warn(
+          { err, sink: this.name },
+          'The encode pool failed; encoding inline (slower, same output).',
+        );
+      }
+      return encodeRecords(records, this.#format);
     }
   }
 

@@ -7,6 +7,7 @@ import type { Store } from '../store/types.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { SinkMetrics } from '../telemetry/metrics.js';
 import { DeliveryDriver, type DeliverySnapshot } from './delivery.js';
+import { defaultEncodeWorkers, encodePoolSize, startEncodePool, type RecordEncoder } from './encode-pool.js';
 
 export interface RunningSinks {
   /** Names of the enabled sinks (retention keeps what they have not delivered). */
@@ -43,6 +44,15 @@ export async function startSinks(options: {
   const drivers: DeliveryDriver[] = [];
   const sinks: Sink[] = [];
   const enabled = options.configs.filter((c) => c.enabled);
+  // One encode pool for the process, shared by the sinks that encode off the main thread.
+  const encoder: RecordEncoder | undefined =
+    encodePoolSize(enabled) > 0
+      ? await startEncodePool({
+          workers: encodePoolSize(enabled),
+          onFallback: (err) =>
+            options.logger.warn({ err }, 'Encode workers did not start; sinks encode inline.'),
+        })
+      : undefined;
   try {
     for (const config of enabled) {
       const logger = options.logger.child({ sink: config.name });
@@ -55,6 +65,7 @@ export async function startSinks(options: {
         logger,
         metrics: options.metrics,
         idlePollMs: options.idlePollMs,
+        encoder: (config.encodeWorkers ?? defaultEncodeWorkers()) > 0 ? encoder : undefined,
       });
       await driver.start();
       drivers.push(driver);
@@ -63,6 +74,7 @@ export async function startSinks(options: {
   } catch (err) {
     await Promise.allSettled(drivers.map((d) => d.stop()));
     await Promise.allSettled(sinks.map((s) => s.close()));
+    await encoder?.close();
     throw err;
   }
   const names = enabled.map((c) => c.name);
@@ -80,6 +92,7 @@ export async function startSinks(options: {
     async stop() {
       await Promise.allSettled(drivers.map((d) => d.stop()));
       await Promise.allSettled(sinks.map((s) => s.close()));
+      await encoder?.close();
     },
   };
 }

@@ -122,6 +122,13 @@ export const commonSinkShape = {
   start_at: startAtSchema,
   timeout: durationMs('timeout', '30s', 100, 600_000),
   concurrency: whole('concurrency', 1, 16, 2),
+  // No default here: unset means the pipeline's default (DEFAULT_ENCODE_WORKERS in src/pipeline/encode-pool.ts).
+  encode_workers: z
+    .number({ error: 'set encode_workers to a whole number from 0 to 16' })
+    .int('set encode_workers to a whole number from 0 to 16')
+    .min(0, 'set encode_workers to a whole number from 0 to 16')
+    .max(16, 'set encode_workers to a whole number from 0 to 16')
+    .optional(),
 };
 
 /** The common keys once parsed (camelCase), as every sink's parsed config carries them. */
@@ -135,6 +142,8 @@ export interface CommonSinkConfig {
   startAt: SinkStart;
   timeoutMs: number;
   concurrency: number;
+  /** Encode threads this sink asks for (0: inline); undefined: the pipeline's default. */
+  encodeWorkers?: number | undefined;
 }
 
 type CommonInput = {
@@ -146,6 +155,7 @@ type CommonInput = {
   start_at: SinkStart;
   timeout: number;
   concurrency: number;
+  encode_workers?: number | undefined;
 };
 
 /**
@@ -163,5 +173,6 @@ export function commonSinkConfig(c: CommonInput, type: string, defaultFormat: Fo
     startAt: c.start_at,
     timeoutMs: c.timeout,
     concurrency: c.concurrency,
+    ...(c.encode_workers === undefined ? {} : { encodeWorkers: c.encode_workers }),
   };
 }

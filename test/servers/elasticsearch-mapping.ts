@@ -236,6 +236,26 @@ export interface IndexContext {
   dataStream: boolean;
 }
 
+/** One assignment made to a mapping while a document is indexed, to undo if the document fails. */
+interface Undo {
+  node: Record<string, unknown>;
+  key: string;
+  had: boolean;
+  before: unknown;
+}
+
+/** An IndexContext while one document is walked: its mapping changes so far, in order. */
+interface WalkContext extends IndexContext {
+  undo: Undo[];
+}
+
+/** Sets `node[key]` and journals what was there, so a failing document can take it back. */
+function assign(ctx: WalkContext, node: object, key: string, value: unknown): void {
+  const target = node as Record<string, unknown>;
+  ctx.undo.push({ node: target, key, had: Object.hasOwn(target, key), before: target[key] });
+  target[key] = value;
+}
+
 /**
  * Indexes one parsed source against the mapping: throws EsFailure (400) the way a shard answers a bad
  * document; on success the mapping holds any dynamically added fields.
@@ -247,21 +267,30 @@ export function indexDocument(source: unknown, ctx: IndexContext): void {
       reason: 'Compressor detection can only be called on some xcontent bytes or compressed xcontent bytes',
     });
   }
-  // Work on a copy so a failing document leaves no dynamic mapping behind (ES drops the update too).
-  const draft = structuredClone(ctx.mapping);
-  walkObject(source, draft, '', ctx);
-  if (ctx.dataStream) {
-    const ts = source['@timestamp'];
-    if (ts === undefined || ts === null) {
-      throw parseFailure(
-        ctx,
-        ctx.sourceText.length,
-        'failed to parse: data stream timestamp field [@timestamp] is missing',
-      );
+  // A failing document leaves no dynamic mapping behind (ES drops the update too): the walk changes the
+  // mapping in place and journals each change, and a failure undoes them, newest first. (Cloning the whole
+  // mapping for each document did the same at many times the cost: a full ECS template is large.)
+  const walk: WalkContext = { ...ctx, undo: [] };
+  try {
+    walkObject(source, ctx.mapping, '', walk);
+    if (ctx.dataStream) {
+      const ts = source['@timestamp'];
+      if (ts === undefined || ts === null) {
+        throw parseFailure(
+          ctx,
+          ctx.sourceText.length,
+          'failed to parse: data stream timestamp field [@timestamp] is missing',
+        );
+      }
     }
+  } catch (err) {
+    for (let i = walk.undo.length - 1; i >= 0; i--) {
+      const { node, key, had, before } = walk.undo[i] as Undo;
+      if (had) node[key] = before;
+      else delete node[key];
+    }
+    throw err;
   }
-  for (const key of Object.keys(ctx.mapping)) delete ctx.mapping[key];
-  Object.assign(ctx.mapping, draft);
 }
 
 function column(ctx: IndexContext, field: string): number {
@@ -307,7 +336,7 @@ function walkObject(
   obj: Record<string, unknown>,
   node: FieldMapping,
   prefix: string,
-  ctx: IndexContext,
+  ctx: WalkContext,
   inherited: FieldMapping['dynamic'] = true,
 ): void {
   const dynamic = dynamicOf(node, inherited);
@@ -325,8 +354,10 @@ function walkObject(
     let dyn = dynamic;
     for (const part of parts.slice(0, -1)) {
       path = path === '' ? part : `${path}.${part}`;
-      target.properties ??= {};
-      let child = target.properties[part];
+      if (target.properties === undefined || target.properties === null)
+        assign(ctx, target, 'properties', {});
+      const properties = target.properties as Record<string, FieldMapping>;
+      let child = properties[part];
       if (child === undefined) {
         if (!addable(dyn, path, ctx)) {
           target = { dynamic: false };
@@ -334,7 +365,7 @@ function walkObject(
           continue;
         }
         child = { properties: {} };
-        target.properties[part] = child;
+        assign(ctx, properties, part, child);
       }
       dyn = dynamicOf(child, dyn);
       target = child;
@@ -360,7 +391,7 @@ function indexValue(
   parent: FieldMapping,
   name: string,
   path: string,
-  ctx: IndexContext,
+  ctx: WalkContext,
   dynamic: FieldMapping['dynamic'],
 ): void {
   if (value === null || value === undefined) return;
@@ -368,12 +399,13 @@ function indexValue(
     for (const item of value) indexValue(item, parent, name, path, ctx, dynamic);
     return;
   }
-  parent.properties ??= {};
-  let field = parent.properties[name];
+  if (parent.properties === undefined || parent.properties === null) assign(ctx, parent, 'properties', {});
+  const properties = parent.properties as Record<string, FieldMapping>;
+  let field = properties[name];
   if (field === undefined) {
     if (parent.enabled === false || !addable(dynamic, path, ctx)) return;
     field = dynamicMapping(value, ctx);
-    parent.properties[name] = field;
+    assign(ctx, properties, name, field);
   }
   const type = field.type ?? 'object';
   if (type === 'object' || type === 'nested') {
@@ -405,9 +437,8 @@ function dynamicMapping(value: unknown, ctx: IndexContext): FieldMapping {
     : { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } };
 }
 
-function checkLeaf(value: unknown, field: FieldMapping, type: string, path: string, ctx: IndexContext): void {
+function checkLeaf(value: unknown, field: FieldMapping, type: string, path: string, ctx: WalkContext): void {
   const objectValue = isObject(value);
-  const fail = (cause: EsError) => fieldFailure(ctx, path, type, value, cause);
   switch (type) {
     case 'flattened':
     case 'flat_object':
@@ -417,19 +448,23 @@ function checkLeaf(value: unknown, field: FieldMapping, type: string, path: stri
     case 'text':
     case 'match_only_text':
       if (objectValue) {
-        throw fail({
+        throw fieldFailure(ctx, path, type, value, {
           type: 'illegal_state_exception',
           reason: `Can't get text on a START_OBJECT at 1:${column(ctx, path)}`,
         });
       }
       return;
     case 'constant_keyword': {
-      if (objectValue) throw fail({ type: 'illegal_argument_exception', reason: 'expected a string' });
+      if (objectValue)
+        throw fieldFailure(ctx, path, type, value, {
+          type: 'illegal_argument_exception',
+          reason: 'expected a string',
+        });
       const text = String(value);
       if (field.value === undefined) {
-        field.value = text; // the first document fixes an unset value (a mapping update)
+        assign(ctx, field, 'value', text); // the first document fixes an unset value (a mapping update)
       } else if (field.value !== text) {
-        throw fail({
+        throw fieldFailure(ctx, path, type, value, {
           type: 'illegal_argument_exception',
           reason: `[constant_keyword] field [${path}] only accepts values that are equal to the value defined in the mappings [${String(field.value)}], but got [${text}]`,
         });
@@ -447,7 +482,7 @@ function checkLeaf(value: unknown, field: FieldMapping, type: string, path: stri
     case 'scaled_float': {
       const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
       if (objectValue || typeof value === 'boolean' || value === '' || !Number.isFinite(n)) {
-        throw fail({
+        throw fieldFailure(ctx, path, type, value, {
           type: objectValue ? 'illegal_state_exception' : 'number_format_exception',
           reason: objectValue ? `Can't get text on a START_OBJECT` : `For input string: "${String(value)}"`,
         });
@@ -457,7 +492,7 @@ function checkLeaf(value: unknown, field: FieldMapping, type: string, path: stri
     case 'date':
     case 'date_nanos':
       if (!isDateValue(value, false)) {
-        throw fail({
+        throw fieldFailure(ctx, path, type, value, {
           type: 'illegal_argument_exception',
           reason: `failed to parse date field [${preview(value)}] with format [strict_date_optional_time||epoch_millis]`,
         });
@@ -465,7 +500,7 @@ function checkLeaf(value: unknown, field: FieldMapping, type: string, path: stri
       return;
     case 'ip':
       if (typeof value !== 'string' || isIP(value) === 0) {
-        throw fail({
+        throw fieldFailure(ctx, path, type, value, {
           type: 'illegal_argument_exception',
           reason: `'${preview(value)}' is not an IP string literal.`,
         });
@@ -473,7 +508,7 @@ function checkLeaf(value: unknown, field: FieldMapping, type: string, path: stri
       return;
     case 'boolean':
       if (!(typeof value === 'boolean' || value === 'true' || value === 'false' || value === '')) {
-        throw fail({
+        throw fieldFailure(ctx, path, type, value, {
           type: 'illegal_argument_exception',
           reason: `Failed to parse value [${preview(value)}] as only [true] or [false] are allowed.`,
         });

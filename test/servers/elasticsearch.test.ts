@@ -211,6 +211,32 @@ describe('Elasticsearch test server: _bulk', () => {
     });
   });
 
+  it('keeps no dynamic mapping of a document that fails, and keeps those of the documents that pass', async () => {
+    const s = await start();
+    await bulk(s, ndjson({ index: { _index: 'idx', _id: '1' } }, { n: 1 }));
+    const failed = await bulk(
+      s,
+      ndjson(
+        { index: { _index: 'idx', _id: '2' } },
+        { fresh: { deep: 'x' }, 'dotted.key': true, n: 'not a number', later: 1 },
+      ),
+    );
+    expect(failed.json.items[0].index.status).toBe(400);
+    expect(s.mapping('idx')).toEqual({ properties: { n: { type: 'long' } } });
+    const passed = await bulk(
+      s,
+      ndjson({ index: { _index: 'idx', _id: '3' } }, { fresh: { deep: 'x' }, 'dotted.key': true }),
+    );
+    expect(passed.json.errors).toBe(false);
+    expect(s.mapping('idx')?.properties).toEqual({
+      n: { type: 'long' },
+      fresh: {
+        properties: { deep: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } } },
+      },
+      dotted: { properties: { key: { type: 'boolean' } } },
+    });
+  });
+
   it('answers a create of an existing _id with 409 version_conflict_engine_exception, per backing index', async () => {
     const s = await start();
     const body = ndjson(

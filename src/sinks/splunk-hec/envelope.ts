@@ -16,27 +16,35 @@ export interface EnvelopeRouting {
 /** The source when neither the configuration nor the payload names one. */
 export const DEFAULT_SOURCE = 'atp-siem';
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * End (exclusive) of the JSON string whose opening quote is just before `from`: the first quote after it
+ * that an even run of backslashes (none included) precedes, i.e. that no escape swallows.
+ */
+function stringEnd(text: string, from: number): number {
+  for (let j = from; ;) {
+    const q = text.indexOf('"', j);
+    if (q < 0) return text.length;
+    let b = q - 1;
+    while (text.charCodeAt(b) === BACKSLASH) b--;
+    if ((q - 1 - b) % 2 === 0) return q + 1;
+    j = q + 1;
+  }
+}
+
 /** End (exclusive) of the JSON value starting at `i` in text already known to be valid JSON. */
 function valueEnd(text: string, i: number): number {
-  const first = text[i];
-  if (first === '"') {
-    for (let j = i + 1; j < text.length; j++) {
-      if (text[j] === '\\') j++;
-      else if (text[j] === '"') return j + 1;
-    }
-    return text.length;
-  }
-  if (first === '{' || first === '[') {
+  const first = text.charCodeAt(i);
+  if (first === QUOTE) return stringEnd(text, i + 1);
+  if (first === 0x7b || first === 0x5b) {
     let depth = 0;
-    let inString = false;
     for (let j = i; j < text.length; j++) {
-      const c = text[j];
-      if (inString) {
-        if (c === '\\') j++;
-        else if (c === '"') inString = false;
-      } else if (c === '"') inString = true;
-      else if (c === '{' || c === '[') depth++;
-      else if (c === '}' || c === ']') {
+      const c = text.charCodeAt(j);
+      if (c === QUOTE) j = stringEnd(text, j + 1) - 1;
+      else if (c === 0x7b || c === 0x5b) depth++;
+      else if (c === 0x7d || c === 0x5d) {
         depth--;
         if (depth === 0) return j + 1;
       }
@@ -123,24 +131,35 @@ function validTime(text: string | undefined): boolean {
 export function toEnvelope(event: SinkEvent, routing: EnvelopeRouting): string {
   const members = event.format === 'splunk' ? objectMembers(event.payload) : undefined;
   const fromPayload = members?.has('event') ? members : undefined;
-  const str = (value: string | undefined) => (value === undefined ? undefined : JSON.stringify(value));
-
-  // What the payload says is kept only in the shape HEC takes (a string, an object), never passed on blind.
-  const own = (key: string, first: '"' | '{') => {
-    const value = fromPayload?.get(key);
-    return value?.startsWith(first) ? value : undefined;
-  };
   const payloadTime = fromPayload?.get('time');
   const time = validTime(payloadTime) ? payloadTime : hecTime(event.creationTime);
-  const keys: [string, string | undefined][] = [
-    ['time', time],
-    ['host', str(routing.host) ?? own('host', '"')],
-    ['source', str(routing.source) ?? own('source', '"') ?? str(DEFAULT_SOURCE)],
-    ['sourcetype', str(routing.sourcetype)],
-    ['index', str(routing.index) ?? own('index', '"')],
-    ['event', fromPayload?.get('event') ?? asEventValue(event.payload)],
-    ['fields', own('fields', '{')],
-  ];
-  const parts = keys.flatMap(([key, value]) => (value === undefined ? [] : [`"${key}":${value}`]));
-  return `{${parts.join(',')}}`;
+  let out = '{';
+  const add = (key: string, value: string | undefined): void => {
+    if (value === undefined) return;
+    out += out.length === 1 ? `"${key}":${value}` : `,"${key}":${value}`;
+  };
+  add('time', time);
+  add('host', jsonString(routing.host) ?? ownMember(fromPayload, 'host', '"'));
+  add('source', jsonString(routing.source) ?? ownMember(fromPayload, 'source', '"') ?? DEFAULT_SOURCE_JSON);
+  add('sourcetype', jsonString(routing.sourcetype));
+  add('index', jsonString(routing.index) ?? ownMember(fromPayload, 'index', '"'));
+  add('event', fromPayload?.get('event') ?? asEventValue(event.payload));
+  add('fields', ownMember(fromPayload, 'fields', '{'));
+  return `${out}}`;
+}
+
+const DEFAULT_SOURCE_JSON = JSON.stringify(DEFAULT_SOURCE);
+
+function jsonString(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : JSON.stringify(value);
+}
+
+/** What the payload says is kept only in the shape HEC takes (a string, an object), never passed on blind. */
+function ownMember(
+  fromPayload: Map<string, string> | undefined,
+  key: string,
+  first: '"' | '{',
+): string | undefined {
+  const value = fromPayload?.get(key);
+  return value?.startsWith(first) ? value : undefined;
 }
