@@ -31,7 +31,7 @@ async function until(check: () => boolean, ms = 30_000): Promise<void> {
 }
 
 describe('atp-siem run with sinks', () => {
-  it('delivers to a working sink while another is down, and shows both in /healthz and /metrics', async () => {
+  it('delivers to a working sink while another is down and a third cannot start, and shows them in /healthz, /metrics and the store', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'atp-siem-run-'));
     const configFile = path.join(dir, 'atp-siem.yaml');
     emulator = await startEmulator({
@@ -48,6 +48,7 @@ describe('atp-siem run with sinks', () => {
 sinks:
   - { name: archive, type: file, path: ${JSON.stringify(out)}, batch: { max_wait: 100ms } }
   - { name: down, type: webhook, url: "http://127.0.0.1:1/hook", secret: { env: RUN_TEST_HOOK_SECRET }, timeout: 1s }
+  - { name: broken, type: webhook, url: "https://127.0.0.1:1/hook", secret: { env: RUN_TEST_HOOK_SECRET }, tls: { ca_file: ./missing-ca.pem } }
 `,
     );
     process.env.RUN_TEST_HOOK_SECRET = HOOK_SECRET;
@@ -86,5 +87,13 @@ sinks:
     expect(metrics).toMatch(/atp_siem_sink_batches_total\{sink="down",outcome="retryable"\} [1-9]/);
     expect(metrics).toContain('atp_siem_sink_delivery_latency_seconds_bucket{le="0.05",sink="archive"}');
     expect(metrics + JSON.stringify(health)).not.toContain(HOOK_SECRET);
+    // The sink that could not start (its CA file is missing) is blocked with the reason, holding its events.
+    const [broken] = await svc.store.sinkStatus(new Date().toISOString(), ['broken']);
+    expect(broken).toMatchObject({
+      state: 'blocked',
+      offset: 0,
+      lastError: expect.stringContaining('missing-ca.pem'),
+    });
+    expect(metrics).toContain('atp_siem_sink_state{sink="broken"} 3');
   });
 });

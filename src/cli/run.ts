@@ -26,6 +26,7 @@ import { openThreadStore } from '../store/thread/thread-store.js';
 import type { Store } from '../store/types.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { createMetrics, createSinkMetrics, type CollectorMetrics } from '../telemetry/metrics.js';
+import { scrubSecrets } from './status.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -163,8 +164,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     }
   };
   await retention();
+  let lagRunning = false;
   const lagTimer = setInterval(() => {
-    sinks.refreshLag().catch((err: unknown) => logger.warn({ err }, 'Reading sink lag failed.'));
+    if (lagRunning) return; // a slow read (a busy store) is not stacked on
+    lagRunning = true;
+    sinks
+      .refreshLag()
+      .catch((err: unknown) => logger.warn({ err }, 'Reading sink lag failed.'))
+      .finally(() => (lagRunning = false));
   }, 5_000);
   lagTimer.unref();
   const retentionTimer = setInterval(() => void retention(), HOUR_MS);
@@ -180,7 +187,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         if (req.method !== 'GET') {
           res.writeHead(405, { allow: 'GET' }).end();
         } else if (route === '/healthz') {
-          const health = { ...collector.health(), sinks: sinks.snapshot() };
+          const health = {
+            ...collector.health(),
+            sinks: sinks
+              .snapshot()
+              .map((d) => ({ ...d, lastError: d.lastError === null ? null : scrubSecrets(d.lastError) })),
+          };
           res
             .writeHead(health.status === 'ok' ? 200 : 503, {
               'content-type': 'application/json; charset=utf-8',

@@ -276,7 +276,7 @@ async function sinkReplay(name: string, options: ReplayOptions): Promise<void> {
         ? wholeNumber(options.toOffset, '--to-offset')
         : await store.lastOffset();
     const sender = new BatchSender(
-      { store, sink, config, logger, policy: ONE_SHOT_RETRY },
+      { store, sink, config, logger, policy: ONE_SHOT_RETRY, recordState: false },
       ONE_SHOT_ATTEMPTS,
     );
     const keep = recordFilter(config.filter);
@@ -381,7 +381,7 @@ async function sinkDeadLetter(name: string, options: DeadLetterOptions): Promise
     const format = getFormat(config.format);
     if (!format) throw new Error(`unknown format ${config.format}`);
     const sender = new BatchSender(
-      { store, sink, config, logger, policy: ONE_SHOT_RETRY },
+      { store, sink, config, logger, policy: ONE_SHOT_RETRY, recordState: false },
       ONE_SHOT_ATTEMPTS,
     );
     let afterId = 0;

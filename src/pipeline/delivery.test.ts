@@ -278,4 +278,72 @@ describe('the delivery driver', () => {
     await until(() => waiting.received.length === 2);
     expect(waiting.batches).toEqual([2]);
   });
+
+  it('never retries faster than the backoff, even when the SIEM says Retry-After: 0', async () => {
+    await storeRecords(2);
+    const sink = new MemorySink();
+    sink.script = () => ({ outcome: 'retryable', reason: 'HTTP 503', retryAfterMs: 0 });
+    await start(sink, {}, { policy: { maxAttempts: Infinity, baseDelayMs: 100, maxDelayMs: 200 } });
+    await new Promise((r) => setTimeout(r, 600));
+    expect(sink.calls).toBeGreaterThan(1);
+    expect(sink.calls).toBeLessThanOrEqual(8);
+  });
+
+  it('shows a sink blocked in the last run as closed once a new run delivers', async () => {
+    await storeRecords(2);
+    await store.initSinkOffset('memory', { kind: 'oldest' });
+    await store.setSinkState('memory', 'blocked', 'HEC code 4: Invalid token', true);
+    const sink = new MemorySink();
+    await start(sink);
+    await until(() => sink.received.length === 2);
+    await until(
+      async () => (await store.sinkStatus(new Date().toISOString(), ['memory']))[0]!.state === 'closed',
+    );
+    expect((await store.sinkStatus(new Date().toISOString(), ['memory']))[0]!.lastError).toBeNull();
+  });
+
+  it('sends one trial batch at a time while the breaker is open, whatever the concurrency', async () => {
+    await storeRecords(40);
+    const sink = new MemorySink();
+    let inFlight = 0;
+    let most = 0;
+    let down = true;
+    sink.script = async () => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight -= 1;
+      return down ? { outcome: 'retryable', reason: 'HTTP 503' } : { outcome: 'delivered' };
+    };
+    const driver = await start(
+      sink,
+      { concurrency: 4 },
+      { policy: { maxAttempts: Infinity, baseDelayMs: 1, maxDelayMs: 2 } },
+    );
+    await until(() => driver.snapshot().consecutiveFailures >= 8);
+    most = 0;
+    await until(() => sink.calls >= 30);
+    expect(most).toBe(1);
+    down = false;
+    await until(() => sink.received.length === 40);
+  });
+
+  it('leaves the live state alone when a one-shot sender (replay) fails', async () => {
+    const { BatchSender, GiveUp } = await import('./delivery.js');
+    const sink = new MemorySink();
+    sink.script = () => ({ outcome: 'retryable', reason: 'ECONNREFUSED' });
+    const sender = new BatchSender(
+      { store, sink, config: config(), logger, policy: FAST, recordState: false },
+      2,
+    );
+    await storeRecords(1);
+    const [record] = await store.readFrom(0, 1);
+    const { encodeRecords } = await import('./delivery.js');
+    const { getFormat } = await import('../formats/index.js');
+    const { events } = encodeRecords([record!], getFormat('ecs')!);
+    await expect(sender.deliver(events)).rejects.toBeInstanceOf(GiveUp);
+    expect(await store.sinkStatus(new Date().toISOString(), ['memory'])).toMatchObject([
+      { state: 'closed', retried: 0, lastError: null },
+    ]);
+  });
 });

@@ -34,6 +34,8 @@ export const SINK_RETRY_POLICY: RetryPolicy = {
 const BREAKER_THRESHOLD = 5;
 /** A blocked sink (bad token, missing permission) is tried again at least this far apart. */
 const BLOCKED_MIN_DELAY_MS = 30_000;
+/** No two attempts closer than this (full jitter can draw a delay near 0). */
+const MIN_RETRY_DELAY_MS = 100;
 /** How long stop() lets batches in flight finish before it aborts them (they are sent again at the next start). */
 const STOP_GRACE_MS = 5_000;
 const STATE_VALUE: Record<SinkState, number> = { closed: 0, 'half-open': 1, open: 2, blocked: 3 };
@@ -49,6 +51,11 @@ export interface DeliveryOptions {
   policy?: RetryPolicy;
   /** How often an idle driver looks for new records (ms). */
   idlePollMs?: number;
+  /**
+   * Write the sink's delivery state to the store (default true). One-shot commands (replay, dead-letter
+   * re-sends) pass false: their failures are theirs, not the live tail's, whose state they must not change.
+   */
+  recordState?: boolean;
   /**
    * Encodes batches off this thread (the process's encode pool, see encode-pool.ts); without it, or when
    * it fails, records are encoded inline. Either way the payloads are the same.
@@ -97,6 +104,13 @@ export class BatchSender {
   #pauseUntil = 0;
   #state: SinkState = 'closed';
   #lastError: string | null = null;
+  /**
+   * Until the first answer after start, the stored state may still be the last run's (blocked, say, with its
+   * error): the first success writes `closed` even though nothing failed in this run.
+   */
+  #stateUnknown = true;
+  /** While the breaker is open, one trial batch at a time: the others wait for its answer. */
+  #trial: Promise<void> | null = null;
   /** Attempts left per event list before giving up (replay and re-send give up; the tail never does). */
   readonly #maxAttempts: number;
 
@@ -118,6 +132,10 @@ export class BatchSender {
   }
   get stopped(): boolean {
     return this.#stop.signal.aborted;
+  }
+  /** Aborted once the driver drains (stops starting work): waits that should end then take it. */
+  get drainSignal(): AbortSignal {
+    return this.#drain.signal;
   }
 
   /** Starts no new attempt (waits end at once); sends in flight go on. */
@@ -145,72 +163,76 @@ export class BatchSender {
     let attempts = 0;
     while (chunks.length > 0) {
       const chunk = chunks[0] as SinkEvent[];
-      await this.#waitForTurn();
-      const result = await this.#send(chunk);
-      const { metrics, sink } = this.#o;
-      const label = { sink: sink.name };
-      switch (result.outcome) {
-        case 'delivered':
-          metrics?.batches.inc({ ...label, outcome: 'delivered' });
-          delivered.push(...chunk);
-          chunks.shift();
-          await this.#succeeded();
-          break;
-        case 'rejected':
-          metrics?.batches.inc({ ...label, outcome: 'rejected' });
-          chunks.shift();
-          if (chunk.length === 1) rejected.push({ event: chunk[0] as SinkEvent, reason: result.reason });
-          else {
-            const half = Math.ceil(chunk.length / 2);
-            chunks.unshift(chunk.slice(0, half), chunk.slice(half));
-          }
-          // The SIEM answered: it is up, whatever it thought of the data.
-          await this.#succeeded();
-          break;
-        case 'partial': {
-          metrics?.batches.inc({ ...label, outcome: 'partial' });
-          const retry: SinkEvent[] = [];
-          let reason: string | null = null;
-          chunk.forEach((event, i) => {
-            const r: EventResult = result.results[i] ?? {
-              status: 'retry',
-              reason: 'the sink gave no result for this event',
-            };
-            if (r.status === 'delivered') delivered.push(event);
-            else if (r.status === 'rejected') rejected.push({ event, reason: r.reason });
+      const release = await this.#waitForTurn();
+      try {
+        const result = await this.#send(chunk);
+        const { metrics, sink } = this.#o;
+        const label = { sink: sink.name };
+        switch (result.outcome) {
+          case 'delivered':
+            metrics?.batches.inc({ ...label, outcome: 'delivered' });
+            delivered.push(...chunk);
+            chunks.shift();
+            await this.#succeeded();
+            break;
+          case 'rejected':
+            metrics?.batches.inc({ ...label, outcome: 'rejected' });
+            chunks.shift();
+            if (chunk.length === 1) rejected.push({ event: chunk[0] as SinkEvent, reason: result.reason });
             else {
-              retry.push(event);
-              reason ??= r.reason;
+              const half = Math.ceil(chunk.length / 2);
+              chunks.unshift(chunk.slice(0, half), chunk.slice(half));
             }
-          });
-          chunks.shift();
-          if (retry.length > 0) {
-            chunks.unshift(retry);
+            // The SIEM answered: it is up, whatever it thought of the data.
+            await this.#succeeded();
+            break;
+          case 'partial': {
+            metrics?.batches.inc({ ...label, outcome: 'partial' });
+            const retry: SinkEvent[] = [];
+            let reason: string | null = null;
+            chunk.forEach((event, i) => {
+              const r: EventResult = result.results[i] ?? {
+                status: 'retry',
+                reason: 'the sink gave no result for this event',
+              };
+              if (r.status === 'delivered') delivered.push(event);
+              else if (r.status === 'rejected') rejected.push({ event, reason: r.reason });
+              else {
+                retry.push(event);
+                reason ??= r.reason;
+              }
+            });
+            chunks.shift();
+            if (retry.length > 0) {
+              chunks.unshift(retry);
+              attempts += 1;
+              await this.#failed(
+                `${retry.length} of ${chunk.length} events to send again: ${reason ?? ''}`,
+                retry.length,
+                {
+                  retryAfterMs: result.retryAfterMs,
+                },
+              );
+              this.#checkAttempts(attempts);
+            } else await this.#succeeded();
+            break;
+          }
+          case 'retryable':
+            metrics?.batches.inc({ ...label, outcome: result.blocked ? 'blocked' : 'retryable' });
             attempts += 1;
-            await this.#failed(
-              `${retry.length} of ${chunk.length} events to send again: ${reason ?? ''}`,
-              retry.length,
-              {
-                retryAfterMs: result.retryAfterMs,
-              },
-            );
+            await this.#failed(result.reason, chunk.length, {
+              retryAfterMs: result.retryAfterMs,
+              blocked: result.blocked,
+            });
             this.#checkAttempts(attempts);
-          } else await this.#succeeded();
-          break;
+            break;
+          default: {
+            const never: never = result;
+            throw new Error(`unknown send result ${JSON.stringify(never)}`);
+          }
         }
-        case 'retryable':
-          metrics?.batches.inc({ ...label, outcome: result.blocked ? 'blocked' : 'retryable' });
-          attempts += 1;
-          await this.#failed(result.reason, chunk.length, {
-            retryAfterMs: result.retryAfterMs,
-            blocked: result.blocked,
-          });
-          this.#checkAttempts(attempts);
-          break;
-        default: {
-          const never: never = result;
-          throw new Error(`unknown send result ${JSON.stringify(never)}`);
-        }
+      } finally {
+        release();
       }
     }
     return { delivered, rejected };
@@ -238,21 +260,40 @@ export class BatchSender {
     return result;
   }
 
-  async #waitForTurn(): Promise<void> {
+  /**
+   * Waits out the backoff; then, while the breaker is open, takes the one trial slot. Returns the release of
+   * that slot (call it once the trial's answer is handled), or a no-op when the breaker is closed.
+   */
+  async #waitForTurn(): Promise<() => void> {
     for (;;) {
       if (this.#drain.signal.aborted) throw new Stopped();
       const wait = this.#pauseUntil - this.#clock.now();
-      if (wait <= 0) break;
-      await this.#clock.sleep(wait, this.#drain.signal);
+      if (wait > 0) {
+        await this.#clock.sleep(wait, this.#drain.signal);
+        continue;
+      }
+      const tripped = this.#failures >= BREAKER_THRESHOLD || this.#state === 'blocked';
+      if (!tripped) return () => undefined;
+      if (this.#trial === null) break;
+      await this.#trial;
     }
+    let release: () => void = () => undefined;
+    this.#trial = new Promise<void>((resolve) => {
+      release = () => {
+        this.#trial = null;
+        resolve();
+      };
+    });
     if (this.#state === 'open') await this.#setState('half-open', null, false);
+    return release;
   }
 
   async #succeeded(): Promise<void> {
-    if (this.#failures === 0 && this.#state === 'closed') return;
+    if (this.#failures === 0 && this.#state === 'closed' && !this.#stateUnknown) return;
     const was = this.#state;
+    this.#stateUnknown = false;
     this.#failures = 0;
-    this.#pauseUntil = 0;
+    // #pauseUntil stays: a Retry-After another slot was given still holds.
     this.#lastError = null;
     await this.#setState('closed', null, false);
     if (was !== 'closed') this.#o.logger.info({ sink: this.#o.sink.name }, 'Sink recovered; delivering.');
@@ -264,14 +305,14 @@ export class BatchSender {
     info: { retryAfterMs?: number; blocked?: boolean },
   ): Promise<void> {
     this.#failures += 1;
+    this.#stateUnknown = false;
     this.#lastError = reason;
     this.#o.metrics?.eventsRetried.inc({ sink: this.#o.sink.name }, events);
-    let delay = backoffDelay(
-      Math.min(this.#failures, 30),
-      this.#policy,
-      info.retryAfterMs === undefined ? undefined : Math.min(info.retryAfterMs, this.#policy.maxDelayMs),
-      this.#o.random,
-    );
+    // The jittered exponential backoff, and at least the server's Retry-After: a `Retry-After: 0` (or a
+    // date in the past, from a clock behind ours) must not turn the retries into a tight loop.
+    const backoff = backoffDelay(Math.min(this.#failures, 30), this.#policy, undefined, this.#o.random);
+    const retryAfter = Math.min(info.retryAfterMs ?? 0, this.#policy.maxDelayMs);
+    let delay = Math.max(backoff, retryAfter, Math.min(MIN_RETRY_DELAY_MS, this.#policy.baseDelayMs));
     if (info.blocked) delay = Math.max(delay, Math.min(BLOCKED_MIN_DELAY_MS, this.#policy.maxDelayMs));
     this.#pauseUntil = Math.max(this.#pauseUntil, this.#clock.now() + delay);
     const state: SinkState = info.blocked
@@ -294,6 +335,7 @@ export class BatchSender {
   async #setState(state: SinkState, error: string | null, failed: boolean): Promise<void> {
     this.#state = state;
     this.#o.metrics?.state.set({ sink: this.#o.sink.name }, STATE_VALUE[state]);
+    if (this.#o.recordState === false) return;
     try {
       await this.#o.store.setSinkState(this.#o.sink.name, state, error, failed);
     } catch (err) {
@@ -595,9 +637,10 @@ export class DeliveryDriver {
         });
         break;
       } catch (err) {
-        if (this.#sender.stopped) throw err;
+        // Stopping: give up on this commit; the batch is sent again at the next start (at least once).
+        if (this.#sender.stopped || this.#sender.drainSignal.aborted) throw err;
         logger.error({ err, sink: this.name, attempt }, 'Recording delivered events failed; trying again.');
-        await this.#clock.sleep(Math.min(30_000, 500 * 2 ** attempt));
+        await this.#clock.sleep(Math.min(30_000, 500 * 2 ** attempt), this.#sender.drainSignal);
       }
     }
     this.#offset = outcome.upTo;

@@ -56,7 +56,19 @@ export async function startSinks(options: {
   try {
     for (const config of enabled) {
       const logger = options.logger.child({ sink: config.name });
-      const sink = await createSink(config, { ...options.ctx, logger });
+      let sink: Sink;
+      try {
+        sink = await createSink(config, { ...options.ctx, logger });
+      } catch (err) {
+        // One sink that cannot start (a CA file that cannot be read, say) must not hold the collector or the
+        // other sinks: it is reported blocked with the reason, and its records wait in the store.
+        const reason = err instanceof Error ? err.message : String(err);
+        logger.error({ err, sink: config.name }, 'Sink could not start; its events wait in the store.');
+        await options.store.initSinkOffset(config.name, config.startAt);
+        await options.store.setSinkState(config.name, 'blocked', `could not start: ${reason}`, false);
+        options.metrics?.state.set({ sink: config.name }, 3);
+        continue;
+      }
       sinks.push(sink);
       const driver = new DeliveryDriver({
         store: options.store,
