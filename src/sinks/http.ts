@@ -125,7 +125,11 @@ export function classifyHttpStatus(
   // No such path (a typo in the URL, a proxy in front answering for a path it does not route): every batch
   // would be refused the same way, and dead-lettering them one by one would empty the stream into the table.
   if (status === 404 || status === 405 || status === 410 || status === 421) {
-    return { outcome: 'retryable', reason: `${reason} (check the sink's url: nothing there takes events)`, blocked: true };
+    return {
+      outcome: 'retryable',
+      reason: `${reason} (check the sink's url: nothing there takes events)`,
+      blocked: true,
+    };
   }
   if (status >= 400) return { outcome: 'rejected', reason };
   // 1xx/3xx: no redirect is followed (a sink posts only to its configured host).
