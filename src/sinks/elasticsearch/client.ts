@@ -1,11 +1,12 @@
 /**
  * The two vendor clients behind one small interface, and what their failures mean. Both run with their
  * own retries off (the delivery driver retries), no sniffing, the sink's TLS options and timeout, and no
- * redirects (neither follows one). elasticsearch-js 8.19 sends `compatible-with=8`, which ES 8 and 9
+ * redirects (neither follows one). The vendor modules load on a sink's first request, not at start: together
+ * they weigh about 35 MB of heap, which a process without a search sink should not carry. elasticsearch-js 8.19 sends `compatible-with=8`, which ES 8 and 9
  * accept (spec §2.3); its product check throws on a 2xx without `X-Elastic-Product` (spec §2.2).
  */
-import { Client as ElasticClient } from '@elastic/elasticsearch';
-import { Client as OpenSearchClient } from '@opensearch-project/opensearch';
+import type { Client as ElasticClient } from '@elastic/elasticsearch';
+import type { Client as OpenSearchClient } from '@opensearch-project/opensearch';
 import { clip } from '../../api/errors.js';
 import { classifyHttpStatus } from '../http.js';
 import { tlsConnectOptions } from '../tls.js';
@@ -96,24 +97,30 @@ export function createSearchClient(
     sniffOnConnectionFault: false,
     sniffInterval: false,
   } as const;
+  const auth = config.auth;
   if (product === 'elasticsearch') {
-    const auth = config.auth;
-    const client = new ElasticClient({
-      ...common,
-      compression: config.compression,
-      tls,
-      name: 'atp-siem',
-      ...(auth?.kind === 'api_key' ? { auth: { apiKey: encodedApiKey(auth.apiKey.reveal()) } } : {}),
-      ...(auth?.kind === 'basic'
-        ? { auth: { username: auth.username, password: auth.password.reveal() } }
-        : {}),
-      ...(auth?.kind === 'bearer' ? { auth: { bearer: auth.token.reveal() } } : {}),
-    });
+    let loaded: Promise<ElasticClient> | undefined;
+    const client = (): Promise<ElasticClient> =>
+      (loaded ??= import('@elastic/elasticsearch').then(
+        ({ Client }) =>
+          new Client({
+            ...common,
+            compression: config.compression,
+            tls,
+            name: 'atp-siem',
+            ...(auth?.kind === 'api_key' ? { auth: { apiKey: encodedApiKey(auth.apiKey.reveal()) } } : {}),
+            ...(auth?.kind === 'basic'
+              ? { auth: { username: auth.username, password: auth.password.reveal() } }
+              : {}),
+            ...(auth?.kind === 'bearer' ? { auth: { bearer: auth.token.reveal() } } : {}),
+          }),
+      ));
     return {
       product,
       redact,
       async request(req, signal) {
-        const res = await client.transport.request(
+        const c = await client();
+        const res = await c.transport.request(
           {
             method: req.method,
             path: req.path,
@@ -125,26 +132,33 @@ export function createSearchClient(
         );
         return { status: res.statusCode ?? 0, headers: flat(res.headers), body: res.body };
       },
-      close: () => client.close(),
+      close: async () => {
+        if (loaded) await (await loaded).close();
+      },
     };
   }
-  const auth = config.auth;
-  const client = new OpenSearchClient({
-    ...common,
-    ssl: tls,
-    ...(config.compression ? { compression: 'gzip' as const } : {}),
-    ...(auth?.kind === 'basic'
-      ? { auth: { username: auth.username, password: auth.password.reveal() } }
-      : {}),
-    // opensearch-js builds only Basic and SigV4; a bearer token (JWT) rides as a plain header (spec §3).
-    ...(auth?.kind === 'bearer' ? { headers: { authorization: `Bearer ${auth.token.reveal()}` } } : {}),
-  });
+  let loaded: Promise<OpenSearchClient> | undefined;
+  const client = (): Promise<OpenSearchClient> =>
+    (loaded ??= import('@opensearch-project/opensearch').then(
+      ({ Client }) =>
+        new Client({
+          ...common,
+          ssl: tls,
+          ...(config.compression ? { compression: 'gzip' as const } : {}),
+          ...(auth?.kind === 'basic'
+            ? { auth: { username: auth.username, password: auth.password.reveal() } }
+            : {}),
+          // opensearch-js builds only Basic and SigV4; a bearer token (JWT) rides as a plain header (spec §3).
+          ...(auth?.kind === 'bearer' ? { headers: { authorization: `Bearer ${auth.token.reveal()}` } } : {}),
+        }),
+    ));
   return {
     product,
     redact,
     async request(req, signal) {
+      const c = await client();
       signal.throwIfAborted();
-      const pending = client.transport.request(
+      const pending = c.transport.request(
         {
           method: req.method,
           path: req.path,
@@ -167,7 +181,9 @@ export function createSearchClient(
         signal.removeEventListener('abort', abort);
       }
     },
-    close: () => client.close(),
+    close: async () => {
+      if (loaded) await (await loaded).close();
+    },
   };
 }
 
