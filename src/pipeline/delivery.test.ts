@@ -243,6 +243,51 @@ describe('the delivery driver', () => {
     await until(() => sink.received.length === 2);
   });
 
+  it('starts again from the last committed offset after an unexpected store failure, reporting it blocked meanwhile', async () => {
+    const ids = await storeRecords(25);
+    let failNext = false;
+    let reads = 0;
+    const flaky = new Proxy(store, {
+      get(target, key, receiver) {
+        if (key === 'readFrom') {
+          return async (...args: Parameters<Store['readFrom']>) => {
+            reads += 1;
+            if (failNext) {
+              failNext = false;
+              throw new Error('SQLITE_IOERR: disk I/O error');
+            }
+            return target.readFrom(...args);
+          };
+        }
+        const value: unknown = Reflect.get(target, key, receiver);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const sink = new MemorySink();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    sink.script = async () => {
+      // The first batch is delivered; the read after it fails.
+      if (sink.calls === 1) failNext = true;
+      else if (sink.calls === 2) await gate;
+      return { outcome: 'delivered' };
+    };
+    const driver = await start(sink, {}, { store: flaky });
+    await until(
+      async () => (await store.sinkStatus(new Date().toISOString(), ['memory']))[0]?.state === 'blocked',
+    );
+    expect((await store.sinkStatus(new Date().toISOString(), ['memory']))[0]?.lastError).toContain(
+      'SQLITE_IOERR',
+    );
+    expect(driver.snapshot().state).toBe('blocked');
+    release();
+    await until(() => sink.received.length === 25, 5_000);
+    expect(sink.received.map((e) => e.id)).toEqual(ids);
+    expect(reads).toBeGreaterThan(2);
+    await until(() => driver.snapshot().state === 'closed');
+    expect((await store.sinkStatus(new Date().toISOString(), ['memory']))[0]?.state).toBe('closed');
+  });
+
   it('leaves the offset where it was when stopped mid-outage, and a new driver delivers from there', async () => {
     const ids = await storeRecords(4);
     const sink = new MemorySink();

@@ -288,6 +288,13 @@ export class BatchSender {
     return release;
   }
 
+  /** The delivery loop failed outside a send: blocked until the next delivery succeeds. */
+  async interrupted(reason: string): Promise<void> {
+    this.#lastError = reason;
+    this.#stateUnknown = true;
+    await this.#setState('blocked', reason, true);
+  }
+
   async #succeeded(): Promise<void> {
     if (this.#failures === 0 && this.#state === 'closed' && !this.#stateUnknown) return;
     const was = this.#state;
@@ -343,6 +350,10 @@ export class BatchSender {
     }
   }
 }
+
+/** Restart delays of a delivery loop that failed unexpectedly: 1 s doubling to 60 s. */
+const RESTART_BASE_MS = 1000;
+const RESTART_MAX_MS = 60_000;
 
 /** Replays and re-sends give up after a bounded number of failed attempts. */
 export class GiveUp extends Error {}
@@ -457,9 +468,31 @@ export class DeliveryDriver {
   /** Sets the sink's start offset (from `start_at` the first time) and starts tailing. */
   async start(): Promise<void> {
     this.#offset = await this.#o.store.initSinkOffset(this.name, this.#o.config.startAt);
-    this.#loop = this.#run().catch((err: unknown) => {
-      this.#o.logger.error({ err, sink: this.name }, 'Delivery stopped on an unexpected error.');
-    });
+    this.#loop = this.#supervise();
+  }
+
+  /**
+   * Runs the tailing loop, and starts it again from the last committed offset when it fails on something
+   * unexpected (a store read that throws, a bug): delivery pauses and reports itself blocked, but never
+   * stops for good while the process runs. Batches in flight at the failure are sent again (at least once).
+   */
+  async #supervise(): Promise<void> {
+    for (let failures = 1; !this.#stopping; failures++) {
+      try {
+        await this.#run();
+        return;
+      } catch (err) {
+        if (this.#stopping) return;
+        const delay = Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** Math.min(failures - 1, 10));
+        const reason = clip(err instanceof Error ? err.message : String(err));
+        this.#o.logger.error(
+          { err, sink: this.name, restartInMs: delay },
+          'Delivery failed on an unexpected error; starting again from the last committed offset.',
+        );
+        await this.#sender.interrupted(`internal error: ${reason}`);
+        await this.#clock.sleep(delay, this.#sender.drainSignal);
+      }
+    }
   }
 
   /** New records were stored: look now rather than at the next idle poll. */
