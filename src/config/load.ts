@@ -4,13 +4,13 @@
  * once, each naming its key path, its line and the fix. Secret values never
  * appear in an error.
  */
-import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConnectorError } from '../api/errors.js';
 import { parseSinks, sinkSecretRefs, type SinkConfig } from '../sinks/index.js';
+import { certificateCredential } from './certificate.js';
 import { configSchema, type ParsedConfig, type ParsedTenant, type SecretRef } from './schema.js';
 import { Secret } from './secret.js';
 
@@ -174,32 +174,12 @@ async function resolveCertificate(
   if (typeof certText !== 'string') report(['cert_file'], certText.problem);
   if (typeof keyText !== 'string') report(['key_file'], keyText.problem);
   if (typeof certText !== 'string' || typeof keyText !== 'string') return undefined;
-  let x509: X509Certificate;
-  try {
-    x509 = new X509Certificate(certText);
-  } catch {
-    report(['cert_file'], 'not a PEM X.509 certificate');
+  const credential = certificateCredential(certText, keyText, passphrase);
+  if ('problem' in credential) {
+    report([credential.file], credential.problem);
     return undefined;
   }
-  let privateKeyPem: string;
-  try {
-    const key = createPrivateKey({ key: keyText, passphrase });
-    if (!x509.checkPrivateKey(key)) {
-      report(['key_file'], 'this private key does not belong to cert_file');
-      return undefined;
-    }
-    privateKeyPem = key.export({ type: 'pkcs8', format: 'pem' }).toString();
-  } catch {
-    report(['key_file'], 'not a readable PEM private key (set key_passphrase if it is encrypted)');
-    return undefined;
-  }
-  return {
-    kind: 'certificate',
-    certificatePem: x509.toString(),
-    privateKey: new Secret(privateKeyPem),
-    thumbprintSha256: createHash('sha256').update(x509.raw).digest('hex'),
-    thumbprintSha1: createHash('sha1').update(x509.raw).digest('hex'),
-  };
+  return credential;
 }
 
 /**

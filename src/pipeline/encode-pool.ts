@@ -7,9 +7,8 @@
  * encoding happens inline: slower, never wrong.
  */
 import { availableParallelism } from 'node:os';
-import type { Worker } from 'node:worker_threads';
 import { getFormat, toFormatInput, type Format, type FormatId } from '../formats/index.js';
-import { startModuleWorker } from '../store/thread/module-worker.js';
+import { startWorkerPool, type WorkerPool } from './worker-pool.js';
 
 /**
  * Encode threads of a sink without `encode_workers`: one when the machine has a second core, else none.
@@ -37,7 +36,6 @@ export type Encoded = { payload: string } | { error: string };
 
 /** What the driver gives the pool: the texts of one batch's records and the sink's format. */
 export interface EncodeRequest {
-  id: number;
   format: FormatId;
   raws: string[];
 }
@@ -72,57 +70,6 @@ export function inlineEncoder(): RecordEncoder {
   };
 }
 
-interface Pending {
-  resolve: (encoded: Encoded[]) => void;
-  reject: (err: Error) => void;
-  /** Records in the request: the pool balances by records waiting, not by requests. */
-  size: number;
-}
-
-interface PoolWorker {
-  worker: Worker;
-  /** Records sent to this worker and not answered yet. */
-  queued: number;
-  alive: boolean;
-  pending: Map<number, Pending>;
-}
-
-function startWorker(readyMs: number): Promise<PoolWorker> {
-  return new Promise((resolve, reject) => {
-    const worker = startModuleWorker('encode-worker', import.meta.url);
-    const entry: PoolWorker = { worker, queued: 0, alive: true, pending: new Map() };
-    const timer = setTimeout(() => {
-      void worker.terminate();
-      reject(new Error('encode worker did not start in time'));
-    }, readyMs);
-    const fail = (err: Error): void => {
-      entry.alive = false;
-      clearTimeout(timer);
-      reject(err);
-      for (const p of entry.pending.values()) p.reject(err);
-      entry.pending.clear();
-      entry.queued = 0;
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`encode worker exited (${code})`)));
-    worker.on('message', (m: { ready?: true; id?: number; encoded?: Encoded[]; error?: string }) => {
-      if (m.ready) {
-        clearTimeout(timer);
-        resolve(entry);
-        return;
-      }
-      const p = m.id === undefined ? undefined : entry.pending.get(m.id);
-      if (!p || m.id === undefined) return;
-      entry.pending.delete(m.id);
-      entry.queued -= p.size;
-      if (m.encoded) p.resolve(m.encoded);
-      else p.reject(new Error(`encoding failed in the worker: ${m.error ?? 'unknown error'}`));
-    });
-    // An idle pool must not keep the process alive.
-    worker.unref();
-  });
-}
-
 /**
  * Starts `workers` encode worker threads; falls back to inline encoding when they cannot start. A request
  * whose worker dies is rejected: the driver then encodes that batch inline.
@@ -135,41 +82,25 @@ export async function startEncodePool(options: {
 }): Promise<RecordEncoder> {
   const inline = inlineEncoder();
   if (options.workers < 1) return inline;
-  let pool: PoolWorker[];
+  let pool: WorkerPool<EncodeRequest, Encoded[]>;
   try {
-    pool = await Promise.all(
-      Array.from({ length: options.workers }, () => startWorker(options.readyMs ?? 15_000)),
-    );
+    pool = await startWorkerPool({
+      module: 'encode-worker',
+      from: import.meta.url,
+      workers: options.workers,
+      readyMs: options.readyMs ?? 15_000,
+      what: 'encoding',
+      unref: true,
+    });
   } catch (err) {
     options.onFallback?.(err instanceof Error ? err : new Error(String(err)));
     return inline;
   }
-  let nextId = 0;
   return {
     encode(raws, format) {
-      const live = pool.filter((w) => w.alive);
-      if (live.length === 0 || raws.length === 0) return inline.encode(raws, format);
-      const w = live.reduce((a, b) => (b.queued < a.queued ? b : a));
-      const id = nextId++;
-      return new Promise<Encoded[]>((resolve, reject) => {
-        w.pending.set(id, { resolve, reject, size: raws.length });
-        w.queued += raws.length;
-        const request: EncodeRequest = { id, format, raws };
-        w.worker.postMessage(request);
-      });
+      if (raws.length === 0) return inline.encode(raws, format);
+      return pool.run({ format, raws }, raws.length) ?? inline.encode(raws, format);
     },
-    async close() {
-      const workers = pool;
-      pool = [];
-      await Promise.all(
-        workers.map(async (w) => {
-          w.worker.removeAllListeners('exit');
-          w.alive = false;
-          for (const p of w.pending.values()) p.reject(new Error('the encode pool closed'));
-          w.pending.clear();
-          await w.worker.terminate();
-        }),
-      );
-    },
+    close: () => pool.close(),
   };
 }

@@ -6,9 +6,8 @@
  * cannot start (or die), indexing happens inline: slower, never wrong.
  */
 import { availableParallelism } from 'node:os';
-import type { Worker } from 'node:worker_threads';
-import { startModuleWorker } from '../store/thread/module-worker.js';
 import type { IndexedFields } from '../store/types.js';
+import { startWorkerPool, type WorkerPool } from './worker-pool.js';
 
 export type ExtractIndex = (record: unknown) => IndexedFields;
 
@@ -35,51 +34,6 @@ export function inlineIndexer(extract: ExtractIndex): RecordIndexer {
   };
 }
 
-interface Pending {
-  resolve: (indexes: IndexedFields[]) => void;
-  reject: (err: Error) => void;
-}
-
-interface PoolWorker {
-  worker: Worker;
-  busy: number;
-  alive: boolean;
-  pending: Map<number, Pending>;
-}
-
-function startWorker(readyMs: number): Promise<PoolWorker> {
-  return new Promise((resolve, reject) => {
-    const worker = startModuleWorker('index-worker', import.meta.url);
-    const entry: PoolWorker = { worker, busy: 0, alive: true, pending: new Map() };
-    const timer = setTimeout(() => {
-      void worker.terminate();
-      reject(new Error('index worker did not start in time'));
-    }, readyMs);
-    const fail = (err: Error): void => {
-      entry.alive = false;
-      clearTimeout(timer);
-      reject(err);
-      for (const p of entry.pending.values()) p.reject(err);
-      entry.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`index worker exited (${code})`)));
-    worker.on('message', (m: { ready?: true; id?: number; indexes?: IndexedFields[]; error?: string }) => {
-      if (m.ready) {
-        clearTimeout(timer);
-        resolve(entry);
-        return;
-      }
-      const p = m.id === undefined ? undefined : entry.pending.get(m.id);
-      if (!p || m.id === undefined) return;
-      entry.pending.delete(m.id);
-      entry.busy -= 1;
-      if (m.indexes) p.resolve(m.indexes);
-      else p.reject(new Error(`indexing failed: ${m.error ?? 'unknown error'}`));
-    });
-  });
-}
-
 /**
  * Starts `workers` index worker threads (default: cores − 1, at least 1);
  * falls back to inline indexing when they cannot start.
@@ -93,36 +47,29 @@ export async function startIndexPool(options: {
 }): Promise<RecordIndexer> {
   const inline = inlineIndexer(options.fallback);
   const count = Math.max(1, options.workers ?? availableParallelism() - 1);
-  let pool: PoolWorker[];
+  let pool: WorkerPool<string[], IndexedFields[]>;
   try {
-    pool = await Promise.all(Array.from({ length: count }, () => startWorker(options.readyMs ?? 15_000)));
+    pool = await startWorkerPool({
+      module: 'index-worker',
+      from: import.meta.url,
+      workers: count,
+      readyMs: options.readyMs ?? 15_000,
+      what: 'indexing',
+    });
   } catch (err) {
     options.onFallback?.(err instanceof Error ? err : new Error(String(err)));
     return inline;
   }
-  let nextId = 0;
   return {
     index(records) {
-      const live = pool.filter((w) => w.alive);
-      if (live.length === 0 || records.length === 0) return inline.index(records);
-      const w = live.reduce((a, b) => (b.busy < a.busy ? b : a));
-      const id = nextId++;
-      return new Promise<IndexedFields[]>((resolve, reject) => {
-        w.pending.set(id, { resolve, reject });
-        w.busy += 1;
-        w.worker.postMessage({ id, raws: records.map((r) => r.raw) });
-      });
-    },
-    async close() {
-      const workers = pool;
-      pool = [];
-      await Promise.all(
-        workers.map(async (w) => {
-          w.worker.removeAllListeners('exit');
-          w.alive = false;
-          await w.worker.terminate();
-        }),
+      if (records.length === 0) return inline.index(records);
+      return (
+        pool.run(
+          records.map((r) => r.raw),
+          records.length,
+        ) ?? inline.index(records)
       );
     },
+    close: () => pool.close(),
   };
 }

@@ -5,7 +5,7 @@
  * reference by a Secret once it has read it (see `sinkSecretSchema`).
  */
 import { z } from 'zod';
-import { parseDuration, secretRefSchema } from '../config/schema.js';
+import { isLoopbackHost, parseDuration, secretRefSchema } from '../config/schema.js';
 import type { Secret } from '../config/secret.js';
 import { formatIds, type FormatId } from '../formats/index.js';
 
@@ -21,10 +21,54 @@ export const sinkSecretSchema = secretRefSchema.transform(
   (ref) => ({ ...ref, [SINK_SECRET]: true }) as unknown as Secret,
 );
 
+export interface EndpointUrlRules {
+  /** The key, for messages (`url`, `endpoint`). */
+  what: string;
+  /** A URL of the right shape, for messages. */
+  example: string;
+  /** Where credentials go instead, for the message when the URL holds some. */
+  credentials: string;
+  /** Whether a query string and fragment may stay (a webhook's own URL may need one). */
+  query?: boolean;
+}
+
+/**
+ * Checks a SIEM endpoint URL the same way for every sink: https, or plain http only to a loopback host (a
+ * test receiver), no user or password in it, and no query or fragment unless allowed. Adds the issue with its
+ * fix and returns undefined when the text is not such a URL.
+ */
+export function checkEndpointUrl(
+  text: string,
+  ctx: z.RefinementCtx,
+  rules: EndpointUrlRules,
+): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `${rules.what} is not a URL; write it as ${rules.example}` });
+    return undefined;
+  }
+  const problem =
+    url.protocol !== 'http:' && url.protocol !== 'https:'
+      ? `${rules.what} must start with https://`
+      : url.protocol === 'http:' && !isLoopbackHost(url.hostname)
+        ? `plain http:// is allowed only for loopback hosts (127.0.0.1, ::1, localhost); use https:// for ${url.hostname}`
+        : url.username !== '' || url.password !== ''
+          ? `${rules.what} must not hold a user or password; ${rules.credentials}`
+          : !rules.query && (url.search !== '' || url.hash !== '')
+            ? `${rules.what} must be a plain URL without query or fragment, such as ${rules.example}`
+            : undefined;
+  if (problem === undefined) return url;
+  ctx.addIssue({ code: 'custom', message: problem });
+  return undefined;
+}
+
 export const DEFENDER_KINDS = ['malware', 'phish', 'url-click', 'file', 'investigation'] as const;
 export type DefenderKind = (typeof DEFENDER_KINDS)[number];
 
-const durationMs = (what: string, fallback: string, min: number, max: number) =>
+/** A duration key (`"1s"`, `"500ms"`, or milliseconds) from `min` to `max` ms, as milliseconds. */
+export const durationMs = (what: string, fallback: string, min: number, max: number) =>
   z
     .union([z.string(), z.number()], { error: `write ${what} as a duration such as "1s" or "30s"` })
     .default(fallback)

@@ -506,7 +506,10 @@ describe('elasticsearch sink: documents and configuration', () => {
     [{ index: 'logs-atp-siem-default' }, 'neither dataset nor namespace may hold "-"'],
     [{ index: 'logs-{tenant}-default' }, 'the only placeholder in index is {record_type}'],
     [{ url: 'http://es.example:9200' }, 'plain http:// is allowed only for loopback hosts'],
-    [{ url: 'https://user:pw@es.example:9200' }, 'without credentials'],
+    [
+      { url: 'https://user:pw@es.example:9200' },
+      'must not hold a user or password; credentials go under auth:',
+    ],
     [
       { auth: { api_key: { env: 'K' }, bearer: { env: 'B' } } },
       'set auth to one of api_key, username + password, or bearer',

@@ -8,7 +8,11 @@ import { rootCertificates, type ConnectionOptions } from 'node:tls';
 import { ConnectorError } from '../api/errors.js';
 import type { TlsConfig } from './config.js';
 
-function readPem(baseDir: string, file: string, key: string, sink: string): string {
+/**
+ * Reads a file a sink's configuration names (relative to the config file), or throws a config error naming
+ * the key (`tls.ca_file`, `certificate.key_file`) and the fix.
+ */
+export function readSinkFile(baseDir: string, file: string, key: string, sink: string): string {
   const full = path.resolve(baseDir, file);
   try {
     return readFileSync(full, 'utf8');
@@ -16,7 +20,7 @@ function readPem(baseDir: string, file: string, key: string, sink: string): stri
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new ConnectorError(
       'CONFIG_INVALID',
-      `sink ${sink}: cannot read tls.${key} ${full} (${code}); check the path, relative to the config file`,
+      `sink ${sink}: cannot read ${key} ${full} (${code}); check the path, relative to the config file`,
       { stage: 'startup' },
     );
   }
@@ -34,9 +38,9 @@ export function tlsConnectOptions(
   if (tls === undefined) return {};
   const options: ConnectionOptions = { rejectUnauthorized: tls.verify };
   if (tls.caFile !== undefined)
-    options.ca = [...rootCertificates, readPem(baseDir, tls.caFile, 'ca_file', sink)];
-  if (tls.certFile !== undefined) options.cert = readPem(baseDir, tls.certFile, 'cert_file', sink);
-  if (tls.keyFile !== undefined) options.key = readPem(baseDir, tls.keyFile, 'key_file', sink);
+    options.ca = [...rootCertificates, readSinkFile(baseDir, tls.caFile, 'tls.ca_file', sink)];
+  if (tls.certFile !== undefined) options.cert = readSinkFile(baseDir, tls.certFile, 'tls.cert_file', sink);
+  if (tls.keyFile !== undefined) options.key = readSinkFile(baseDir, tls.keyFile, 'tls.key_file', sink);
   if (tls.keyPassphrase !== undefined) options.passphrase = tls.keyPassphrase.reveal();
   if (tls.serverName !== undefined) options.servername = tls.serverName;
   return options;

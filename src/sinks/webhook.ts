@@ -8,11 +8,11 @@
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { ConnectorError } from '../api/errors.js';
-import { isLoopbackHost } from '../config/schema.js';
 import type { Secret } from '../config/secret.js';
 import { FORMATS } from '../formats/index.js';
 import type { FormatId } from '../formats/index.js';
 import {
+  checkEndpointUrl,
   commonSinkConfig,
   commonSinkShape,
   sinkSecretSchema,
@@ -62,26 +62,12 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const urlSchema = z
   .string({ error: 'set url to the receiver, such as https://siem.example.com/atp-siem' })
   .superRefine((text, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'url is not a URL; write it as https://host[:port]/path' });
-      return;
-    }
-    if (url.username !== '' || url.password !== '') {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'url must not hold a user or password; put credentials in headers as a secret reference',
-      });
-    } else if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `plain http:// is allowed only for loopback hosts (127.0.0.1, ::1, localhost); use https:// for ${url.hostname}`,
-      });
-    } else if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      ctx.addIssue({ code: 'custom', message: 'url must start with https://' });
-    }
+    checkEndpointUrl(text, ctx, {
+      what: 'url',
+      example: 'https://host[:port]/path',
+      credentials: 'put credentials in headers as a secret reference',
+      query: true,
+    });
   });
 
 const headerValue = z.union(

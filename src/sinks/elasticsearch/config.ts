@@ -3,10 +3,10 @@
  * share every key; OpenSearch refuses the two that only make sense for Elastic (API keys, o365_compat).
  */
 import { z } from 'zod';
-import { isLoopbackHost } from '../../config/schema.js';
 import type { Secret } from '../../config/secret.js';
 import type { FormatId } from '../../formats/index.js';
 import {
+  checkEndpointUrl,
   commonSinkConfig,
   commonSinkShape,
   sinkSecretSchema,
@@ -42,26 +42,11 @@ export interface SearchSinkConfig extends CommonSinkConfig {
 const urlSchema = z
   .string({ error: 'set url to the cluster URL, such as https://es.example:9200' })
   .superRefine((text, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'not a URL; write it as https://host:9200' });
-      return;
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      ctx.addIssue({ code: 'custom', message: 'the URL must start with https://' });
-    } else if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `plain http:// is allowed only for loopback hosts; use https:// for ${url.hostname}`,
-      });
-    } else if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'write the URL without credentials, query or fragment (credentials go under auth:)',
-      });
-    }
+    checkEndpointUrl(text, ctx, {
+      what: 'the URL',
+      example: 'https://host:9200',
+      credentials: 'credentials go under auth:',
+    });
   });
 
 const authSchema = (product: SearchProduct) =>

@@ -4,9 +4,9 @@
  * secret or a certificate) and for which Azure cloud.
  */
 import { z } from 'zod';
-import { isLoopbackHost } from '../../config/schema.js';
 import type { Secret } from '../../config/secret.js';
 import {
+  checkEndpointUrl,
   commonSinkConfig,
   commonSinkShape,
   sinkSecretSchema,
@@ -43,25 +43,17 @@ const guid = (what: string) =>
 /** An https base URL (http only for loopback test servers), without query, fragment or credentials. */
 const baseUrl = (what: string, example: string, allowPath: boolean) =>
   z.string({ error: `set ${what} to a URL such as ${example}` }).transform((text, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `${what} is not a URL; write it as ${example}` });
-      return z.NEVER;
-    }
-    const problem =
-      url.protocol === 'http:' && !isLoopbackHost(url.hostname)
-        ? `plain http:// is allowed only for loopback hosts; use https:// for ${url.hostname}`
-        : url.protocol !== 'http:' && url.protocol !== 'https:'
-          ? `${what} must start with https://`
-          : url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== ''
-            ? `${what} must be a plain URL without query, fragment or credentials`
-            : !allowPath && url.pathname !== '/'
-              ? `${what} is the host only, such as ${example} (no tenant or path)`
-              : undefined;
-    if (problem !== undefined) {
-      ctx.addIssue({ code: 'custom', message: problem });
+    const url = checkEndpointUrl(text, ctx, {
+      what,
+      example,
+      credentials: 'the app credential goes in auth:',
+    });
+    if (url === undefined) return z.NEVER;
+    if (!allowPath && url.pathname !== '/') {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what} is the host only, such as ${example} (no tenant or path)`,
+      });
       return z.NEVER;
     }
     return text.replace(/\/+$/, '');

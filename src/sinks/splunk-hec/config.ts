@@ -3,12 +3,13 @@
  * routing keys of each envelope, compression and indexer acknowledgement.
  */
 import { z } from 'zod';
-import { isLoopbackHost, parseDuration } from '../../config/schema.js';
 import type { Secret } from '../../config/secret.js';
 import type { FormatId } from '../../formats/index.js';
 import {
+  checkEndpointUrl,
   commonSinkConfig,
   commonSinkShape,
+  durationMs,
   sinkSecretSchema,
   tlsSchema,
   type CommonSinkConfig,
@@ -33,50 +34,15 @@ const COLLECTOR_SUFFIX = /\/services\/collector(\/(event|raw|health|ack))?(\/1\.
 const hecUrl = z
   .string({ error: 'set url to the HEC base URL, such as https://splunk.example:8088' })
   .transform((text, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'url is not a URL; write it as https://host:8088' });
-      return z.NEVER;
-    }
-    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `plain http:// is allowed only for loopback hosts (127.0.0.1, ::1, localhost); use https:// for ${url.hostname} (HEC listens with TLS on 8088 by default)`,
-      });
-      return z.NEVER;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      ctx.addIssue({ code: 'custom', message: 'url must start with https://' });
-      return z.NEVER;
-    }
-    if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          'url must be a plain base URL without query, fragment or credentials (the token goes in token:)',
-      });
-      return z.NEVER;
-    }
+    // HEC listens with TLS on 8088 by default.
+    const url = checkEndpointUrl(text, ctx, {
+      what: 'url',
+      example: 'https://splunk.example:8088',
+      credentials: 'the token goes in token:',
+    });
+    if (url === undefined) return z.NEVER;
     return `${url.origin}${url.pathname.replace(COLLECTOR_SUFFIX, '').replace(/\/+$/, '')}`;
   });
-
-const durationMs = (what: string, fallback: string, min: number, max: number) =>
-  z
-    .union([z.string(), z.number()], { error: `write ${what} as a duration such as "1s"` })
-    .default(fallback)
-    .transform((value, ctx) => {
-      const ms = parseDuration(value);
-      if (ms === undefined || ms < min || ms > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `write ${what} as a duration from ${min}ms to ${max / 1000}s, such as "1s"`,
-        });
-        return z.NEVER;
-      }
-      return ms;
-    });
 
 /** A routing value: HEC takes any string, but a blank or multi-line one is certainly a mistake. */
 const routing = (what: string) =>
