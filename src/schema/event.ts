@@ -182,6 +182,14 @@ export interface InvestigationAction {
   type: string | null;
   status: string | null;
   approvedBy: string | null;
+  /** `ActionApproval` (observed `None`); `PendingType` says who must act (`User`). */
+  approval: string | null;
+  pendingType: string | null;
+  description: string | null;
+  /** Kinds of the entities the action targets (`mailcluster`, `mailmessage`, …). */
+  targetTypes: string[];
+  /** Mailboxes (addresses) the action targets. */
+  mailboxes: string[];
   startTime: string | null;
   endTime: string | null;
   relatedAlertIds: string[];
@@ -199,6 +207,89 @@ export interface InvestigationEntity {
   addresses: string[];
   files: FileInfo[];
   raw: Record<string, unknown>;
+}
+
+/** A file an investigation names, with every hash it gives. */
+export interface FileEvidence {
+  name: string | null;
+  /** Lower-case hex. */
+  sha256: string | null;
+  sha1: string | null;
+  md5: string | null;
+  /** Hashes of other algorithms (`SHA256AC`, `Unknown`), as sent. */
+  otherHashes: { algorithm: string; value: string }[];
+  malwareFamily: string | null;
+}
+
+/** A `mailMessage` entity: one investigated message. */
+export interface MailEvidence {
+  networkMessageId: string | null;
+  internetMessageId: string | null;
+  subject: string | null;
+  /** `Sender`, and the P1 (envelope, MAIL FROM) and P2 (header From) senders. */
+  sender: string | null;
+  p1Sender: string | null;
+  p1SenderDomain: string | null;
+  p2Sender: string | null;
+  p2SenderDisplayName: string | null;
+  p2SenderDomain: string | null;
+  senderIp: string | null;
+  recipient: string | null;
+  receivedTime: string | null;
+  /** `AntispamDirection` (Inbound, Outbound, Intra-org). */
+  direction: string | null;
+  deliveryAction: string | null;
+  deliveryLocation: string | null;
+  originalDeliveryLocation: string | null;
+  threats: string[];
+  detectionMethods: string[];
+  urls: string[];
+  files: FileEvidence[];
+  urn: string | null;
+}
+
+export interface MailboxEvidence {
+  address: string | null;
+  upn: string | null;
+  displayName: string | null;
+  aadId: string | null;
+}
+
+export interface UrlEvidence {
+  url: string;
+  clickCount: number | null;
+  emailCount: number | null;
+}
+
+/** A `mailCluster` entity: mails found by a query (similar messages, a URL's mails). */
+export interface MailClusterEvidence {
+  query: string | null;
+  queryTime: string | null;
+  mailCount: number | null;
+  networkMessageIds: string[];
+  countByThreatType: Record<string, number>;
+  countByDeliveryStatus: Record<string, number>;
+  countByDeliveryLocation: Record<string, number>;
+  threats: string[];
+  /** `ClusterSourceType` (Similarity, UrlThreatIndicator) and what the cluster groups by. */
+  sourceType: string | null;
+  clusterBy: string | null;
+  clusterByValue: string | null;
+  urn: string | null;
+}
+
+/**
+ * Everything an investigation names, from its alert's `Data.Entities` and its actions' `Entities`, each kind
+ * de-duplicated: what a SOC pivots on.
+ */
+export interface InvestigationEvidence {
+  mails: MailEvidence[];
+  /** Sender IPs of the mails and `ip` entities. */
+  ips: string[];
+  urls: UrlEvidence[];
+  files: FileEvidence[];
+  mailboxes: MailboxEvidence[];
+  clusters: MailClusterEvidence[];
 }
 
 export interface InvestigationInfo {
@@ -223,6 +314,7 @@ export interface InvestigationInfo {
   } | null;
   actions: InvestigationAction[];
   entities: InvestigationEntity[];
+  evidence: InvestigationEvidence;
 }
 
 /** A MITRE ATT&CK technique and its tactic, as the event shows them. */

@@ -62,6 +62,12 @@ function build(lenient: boolean) {
   /** A field that may be absent or null. */
   const opt = <T extends z.ZodType>(s: T) =>
     (lenient ? s.nullish().catch(undefined) : s.nullish()) as unknown as z.ZodOptional<z.ZodNullable<T>>;
+  /**
+   * An observed, undocumented field (spec §9.5.4 "extra fields observed"): read when it has the expected
+   * type, and never a reason to call the record invalid (a bad value reads as absent in both modes).
+   */
+  const soft = <T extends z.ZodType>(s: T) =>
+    s.nullish().catch(undefined) as unknown as z.ZodOptional<z.ZodNullable<T>>;
   /** A loose object whose keys are matched to the shape's spelling ignoring case. */
   const obj = <S extends z.ZodRawShape>(shape: S, aliases: Record<string, string> = {}) => {
     const canonical = keyCanonicalizer(Object.keys(shape), aliases);
@@ -190,8 +196,10 @@ function build(lenient: boolean) {
   const fileHash = obj({ Algorithm: opt(str), Value: opt(str) });
   const fileEntity = obj({ Name: opt(str), FileHashes: opt(list(fileHash)), MalwareFamily: opt(str) });
   /** One entity; the discriminator `Type` is read case-insensitively, ignoring `-`. */
+  const counts = z.record(z.string(), num);
   const entity = obj({
-    Type: req(str),
+    // Some records carry entities without a `Type`; the mapper then tells the kind from the fields present.
+    Type: opt(str),
     NetworkMessageId: opt(str),
     NetworkMessageIds: opt(strList),
     InternetMessageId: opt(str),
@@ -212,6 +220,40 @@ function build(lenient: boolean) {
     Algorithm: opt(str),
     Value: opt(str),
     MalwareFamily: opt(str),
+    // mailMessage (spec §9.5.4, observed fields)
+    P1Sender: soft(str),
+    P1SenderDomain: soft(str),
+    P2Sender: soft(str),
+    P2SenderDisplayName: soft(str),
+    P2SenderDomain: soft(str),
+    AntispamDirection: soft(str),
+    DeliveryAction: soft(str),
+    DeliveryLocation: soft(str),
+    OriginalDeliveryLocation: soft(str),
+    ThreatDetectionMethods: soft(strList),
+    ReceivedDate: soft(str),
+    PhishConfidenceLevel: soft(str),
+    Language: soft(str),
+    Urn: soft(str),
+    // mailbox
+    DisplayName: soft(str),
+    AadId: soft(str),
+    RiskLevel: soft(str),
+    // mailCluster
+    Query: soft(str),
+    QueryTime: soft(str),
+    MailCount: soft(num),
+    CountByThreatType: soft(counts),
+    CountByDeliveryStatus: soft(counts),
+    CountByDeliveryLocation: soft(counts),
+    CountByProtectionStatus: soft(counts),
+    ClusterSourceType: soft(str),
+    ClusterSourceIdentifier: soft(str),
+    ClusterBy: soft(str),
+    ClusterByValue: soft(str),
+    // url
+    ClickCount: soft(num),
+    EmailCount: soft(num),
   });
   const action = obj(
     {
@@ -226,6 +268,9 @@ function build(lenient: boolean) {
       InvestigationId: opt(str),
       RelatedAlertIds: opt(strList),
       Entities: opt(list(entity)),
+      ActionApproval: soft(str),
+      PendingType: soft(str),
+      Description: soft(str),
     },
     { ID: 'ActionId' },
   );

@@ -183,12 +183,21 @@ export const clientIp = z.unknown().transform((v, ctx) => {
  * toSha256Hex('3q2+7w=='); // null (4 bytes, not 32)
  */
 export function toSha256Hex(value: unknown): string | null {
+  return toHashHex(value, 32);
+}
+
+/**
+ * A digest of `bytes` bytes (MD5 16, SHA-1 20, SHA-256 32) as lower-case hex, from hex or base64 (standard
+ * or URL alphabet); null when the text is neither.
+ */
+export function toHashHex(value: unknown, bytes: number): string | null {
   if (typeof value !== 'string') return null;
   const text = value.trim();
-  if (/^[0-9a-fA-F]{64}$/.test(text)) return text.toLowerCase();
-  if (/^[A-Za-z0-9+/\-_]{43}=?$/.test(text)) {
-    const bytes = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-    if (bytes.length === 32) return bytes.toString('hex');
+  if (text.length === bytes * 2 && /^[0-9a-fA-F]+$/.test(text)) return text.toLowerCase();
+  const b64 = Math.ceil(bytes / 3) * 4;
+  if (text.length <= b64 && text.length >= b64 - 2 && /^[A-Za-z0-9+/\-_]+={0,2}$/.test(text)) {
+    const decoded = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    if (decoded.length === bytes) return decoded.toString('hex');
   }
   return null;
 }

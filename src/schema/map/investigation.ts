@@ -8,15 +8,21 @@ import type {
   Disposition,
   EventAction,
   EventOutcome,
+  FileEvidence,
   FileInfo,
   InvestigationAction,
   InvestigationEntity,
+  InvestigationEvidence,
+  MailboxEvidence,
+  MailClusterEvidence,
+  MailEvidence,
   NormalizedEvent,
   Severity,
+  UrlEvidence,
 } from '../event.js';
 import { buildLinks } from '../links.js';
 import type { AirAction, AirEntity, InvestigationRecord } from '../records.js';
-import { foldName, text, toSha256Hex, uniq } from '../wire.js';
+import { foldName, isRecord, text, toHashHex, toSha256Hex, uniq } from '../wire.js';
 import { emptyFile, parseSeverity, withSeverity } from './common.js';
 
 interface StatusDecision {
@@ -66,9 +72,27 @@ function fileOf(e: {
   };
 }
 
+/**
+ * The entity's kind: its `Type` folded (`mail-message` and `mailMessage` are one), or, for an entity sent
+ * without one, the kind its fields show. Unknown kinds stay as received.
+ */
+export function entityType(e: AirEntity): string {
+  const t = foldName(e.Type ?? '');
+  if (t !== '') return t === 'user' ? 'mailbox' : t;
+  if (e.Query != null || e.MailCount != null || e.CountByThreatType != null) return 'mailcluster';
+  if (e.InternetMessageId != null || e.NetworkMessageId != null || e.Subject != null || e.P1Sender != null)
+    return 'mailmessage';
+  if (e.MailboxPrimaryAddress != null || e.Upn != null || e.AadId != null) return 'mailbox';
+  if (e.Algorithm != null && e.Value != null) return 'filehash';
+  if (e.FileHashes != null || (e.Name != null && e.MalwareFamily != null)) return 'file';
+  if (e.Address != null) return 'ip';
+  if (e.Url != null) return 'url';
+  return '';
+}
+
 /** Flattens one entity; its kind decides which fields mean what. */
 export function toEntity(e: AirEntity): InvestigationEntity {
-  const type = foldName(e.Type ?? '');
+  const type = entityType(e);
   const nmids = uniq([text(e.NetworkMessageId), ...(e.NetworkMessageIds ?? []).map(text)]).map((s) =>
     s.toLowerCase(),
   );
@@ -99,6 +123,11 @@ function toAction(a: AirAction): InvestigationAction {
     type: text(a.ActionType),
     status: text(a.ActionStatus),
     approvedBy: text(a.ApprovedBy),
+    approval: text(a.ActionApproval),
+    pendingType: text(a.PendingType),
+    description: text(a.Description),
+    targetTypes: uniq(entities.map((x) => x.type)),
+    mailboxes: uniq(entities.flatMap((x) => (x.type === 'mailbox' ? x.addresses : []))),
     startTime: a.StartTimeUtc ?? a.TimestampUtc ?? null,
     endTime: a.EndTimeUtc ?? null,
     relatedAlertIds: uniq(a.RelatedAlertIds ?? []),
@@ -120,6 +149,170 @@ function dedupeFiles(files: FileInfo[]): FileInfo[] {
     out.push(f);
   }
   return out;
+}
+
+const HASH_BYTES: Readonly<Record<string, { key: 'sha256' | 'sha1' | 'md5'; bytes: number }>> = {
+  sha256: { key: 'sha256', bytes: 32 },
+  sha1: { key: 'sha1', bytes: 20 },
+  md5: { key: 'md5', bytes: 16 },
+};
+
+type FileLike = Parameters<typeof fileOf>[0];
+
+/** A file entity (or a lone `filehash`) with every hash it gives; a hash of a known algorithm is hex. */
+function fileEvidence(e: FileLike): FileEvidence {
+  const out: FileEvidence = {
+    name: text(e.Name),
+    sha256: null,
+    sha1: null,
+    md5: null,
+    otherHashes: [],
+    malwareFamily: text(e.MalwareFamily),
+  };
+  for (const h of e.FileHashes ?? []) {
+    const algorithm = text(h.Algorithm) ?? 'Unknown';
+    const value = text(h.Value);
+    if (value === null) continue;
+    const known = HASH_BYTES[foldName(algorithm)];
+    const hex = known ? toHashHex(value, known.bytes) : null;
+    if (known && hex !== null) out[known.key] ??= hex;
+    else out.otherHashes.push({ algorithm, value });
+  }
+  return out;
+}
+
+/** Counts by name (`{"Phish":1,"Malware":6}`), numbers only. */
+function countsOf(v: unknown): Record<string, number> {
+  if (!isRecord(v)) return {};
+  const out: Record<string, number> = {};
+  for (const [k, n] of Object.entries(v)) if (typeof n === 'number' && Number.isFinite(n)) out[k] = n;
+  return out;
+}
+
+/** Merges evidence of one kind by key: the first seen wins, later ones fill what it lacks. */
+function mergeBy<T extends object>(items: T[], key: (t: T) => string | null): T[] {
+  const byKey = new Map<string, T>();
+  const out: T[] = [];
+  for (const item of items) {
+    const k = key(item);
+    const seen = k === null ? undefined : byKey.get(k);
+    if (seen === undefined) {
+      if (k !== null) byKey.set(k, item);
+      out.push(item);
+      continue;
+    }
+    const target = seen as Record<string, unknown>;
+    for (const [f, v] of Object.entries(item)) {
+      const have = target[f];
+      if (have === null || have === undefined || (Array.isArray(have) && have.length === 0)) target[f] = v;
+    }
+  }
+  return out;
+}
+
+function fileKey(f: FileEvidence): string | null {
+  return f.sha256 ?? f.sha1 ?? f.md5 ?? (f.name === null ? null : `name:${f.name}`);
+}
+
+/** What the investigation names, kind by kind (spec §9.5.4), from the alert's and the actions' entities. */
+export function investigationEvidence(raw: AirEntity[]): InvestigationEvidence {
+  const mails: MailEvidence[] = [];
+  const mailboxes: MailboxEvidence[] = [];
+  const urls: UrlEvidence[] = [];
+  const files: FileEvidence[] = [];
+  const clusters: MailClusterEvidence[] = [];
+  const ips: (string | null)[] = [];
+  for (const e of raw) {
+    switch (entityType(e)) {
+      case 'mailmessage': {
+        const mailFiles = (e.Files ?? []).map(fileEvidence);
+        files.push(...mailFiles);
+        ips.push(text(e.SenderIP));
+        mails.push({
+          networkMessageId: text(e.NetworkMessageId)?.toLowerCase() ?? null,
+          internetMessageId: text(e.InternetMessageId),
+          subject: text(e.Subject),
+          sender: text(e.Sender),
+          p1Sender: text(e.P1Sender),
+          p1SenderDomain: text(e.P1SenderDomain),
+          p2Sender: text(e.P2Sender),
+          p2SenderDisplayName: text(e.P2SenderDisplayName),
+          p2SenderDomain: text(e.P2SenderDomain),
+          senderIp: text(e.SenderIP),
+          recipient: text(e.Recipient),
+          receivedTime: text(e.ReceivedDate),
+          direction: text(e.AntispamDirection),
+          deliveryAction: text(e.DeliveryAction),
+          deliveryLocation: text(e.DeliveryLocation),
+          originalDeliveryLocation: text(e.OriginalDeliveryLocation),
+          threats: uniq((e.Threats ?? []).map(text)),
+          detectionMethods: uniq((e.ThreatDetectionMethods ?? []).map(text)),
+          urls: uniq((e.Urls ?? []).map(text)),
+          files: mailFiles,
+          urn: text(e.Urn),
+        });
+        for (const url of uniq((e.Urls ?? []).map(text)))
+          urls.push({ url, clickCount: null, emailCount: null });
+        break;
+      }
+      case 'mailbox':
+        mailboxes.push({
+          address: text(e.MailboxPrimaryAddress),
+          upn: text(e.Upn),
+          displayName: text(e.DisplayName),
+          aadId: text(e.AadId),
+        });
+        break;
+      case 'url': {
+        const url = text(e.Url);
+        if (url !== null)
+          urls.push({ url, clickCount: e.ClickCount ?? null, emailCount: e.EmailCount ?? null });
+        break;
+      }
+      case 'ip':
+        ips.push(text(e.Address));
+        break;
+      case 'file':
+        files.push(fileEvidence(e));
+        break;
+      case 'filehash':
+        files.push(fileEvidence({ FileHashes: [e] }));
+        break;
+      case 'mailcluster':
+        clusters.push({
+          query: text(e.Query),
+          queryTime: text(e.QueryTime),
+          mailCount: e.MailCount ?? null,
+          networkMessageIds: uniq((e.NetworkMessageIds ?? []).map((id) => text(id)?.toLowerCase())),
+          countByThreatType: countsOf(e.CountByThreatType),
+          countByDeliveryStatus: countsOf(e.CountByDeliveryStatus),
+          countByDeliveryLocation: countsOf(e.CountByDeliveryLocation),
+          threats: uniq((e.Threats ?? []).map(text)),
+          sourceType: text(e.ClusterSourceType),
+          clusterBy: text(e.ClusterBy),
+          clusterByValue: text(e.ClusterByValue),
+          urn: text(e.Urn),
+        });
+        break;
+    }
+  }
+  // A lone hash of a file named elsewhere merges into it when they share the hash.
+  const mergedFiles = mergeBy(
+    [...files].sort((a, b) => Number(b.name !== null) - Number(a.name !== null)),
+    fileKey,
+  ).filter((f) => f.name !== null || fileKey(f) !== null || f.otherHashes.length > 0);
+  return {
+    mails: mergeBy(mails, (m) =>
+      m.networkMessageId === null && m.internetMessageId === null
+        ? null
+        : `${m.networkMessageId ?? m.internetMessageId}|${(m.recipient ?? '').toLowerCase()}`,
+    ),
+    ips: uniq(ips),
+    urls: mergeBy(urls, (u) => u.url),
+    files: mergedFiles,
+    mailboxes: mergeBy(mailboxes, (m) => (m.address ?? m.upn)?.toLowerCase() ?? null),
+    clusters: mergeBy(clusters, (c) => c.urn ?? c.query),
+  };
 }
 
 export function mapInvestigation(base: NormalizedEvent, rec: InvestigationRecord): NormalizedEvent {
@@ -181,6 +374,7 @@ export function mapInvestigation(base: NormalizedEvent, rec: InvestigationRecord
         : null,
       actions,
       entities,
+      evidence: investigationEvidence(rawEntities),
     },
     files,
     urls,
