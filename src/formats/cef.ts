@@ -1,6 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { EventAction, FileInfo, NormalizedEvent, Severity } from '../schema/event.js';
 import type { Format, FormatInput } from './format.contract.js';
+import { compact } from './format.contract.js';
 
 /**
  * ArcSight Common Event Format, CEF version 0 as specified in "Implementing
@@ -42,6 +43,7 @@ export const CEF_KEY_LIMITS: Record<string, number> = {
   cs6: 4000,
   deviceExternalId: 255,
   deviceFacility: 1023,
+  duid: 1023,
   duser: 1023,
   externalId: 40,
   fileHash: 255,
@@ -166,6 +168,172 @@ export function policyText(event: NormalizedEvent): string | null {
   return [policy, action].filter(Boolean).join(': ');
 }
 
+/**
+ * The longest text one many-valued key carries (CEF's `cs*` limit, which we also apply to our own keys and
+ * to LEEF's): a list is cut by whole items, never inside one, so the value stays valid JSON.
+ */
+export const LIST_VALUE_LIMIT = 4000;
+/** Strings inside list items are cut to this first, so that one hostile subject costs one item at most. */
+const ITEM_TEXT_LIMIT = 1023;
+
+/**
+ * One many-valued list: the investigation's entities and the join keys. `cef` and `leef` are the keys each
+ * line format uses for it; the items are plain strings or compact objects.
+ */
+export interface EvidenceList {
+  cef: string;
+  leef: string;
+  items: unknown[];
+}
+
+function clipStrings(value: unknown): unknown {
+  if (typeof value === 'string') return truncate(value, ITEM_TEXT_LIMIT);
+  if (Array.isArray(value)) return value.map(clipStrings);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clipStrings(v)]));
+  }
+  return value;
+}
+
+/**
+ * The lists of one event, in line order, left out when empty: every network message id and URL the record
+ * names (join keys to records 28 and 41), then, for investigations, each entity kind and the actions.
+ *
+ * @example investigationLists(event).map((l) => l.cef) // ['mdoNetworkMessageIds', 'mdoUrls', 'mdoMails', …]
+ */
+export function investigationLists(event: NormalizedEvent): EvidenceList[] {
+  const evidence = event.investigation?.evidence;
+  const lists: EvidenceList[] = [
+    { cef: 'mdoNetworkMessageIds', leef: 'networkMessageIds', items: event.networkMessageIds },
+    { cef: 'mdoUrls', leef: 'urls', items: event.urls },
+  ];
+  if (evidence) {
+    lists.push(
+      {
+        cef: 'mdoMails',
+        leef: 'mails',
+        items: evidence.mails.map((m) => ({
+          networkMessageId: m.networkMessageId,
+          internetMessageId: m.internetMessageId,
+          subject: m.subject,
+          sender: m.sender,
+          p1Sender: m.p1Sender,
+          p2Sender: m.p2Sender,
+          p2SenderDisplayName: m.p2SenderDisplayName,
+          recipient: m.recipient,
+          senderIp: m.senderIp,
+          receivedTime: m.receivedTime,
+          direction: m.direction,
+          deliveryAction: m.deliveryAction,
+          deliveryLocation: m.deliveryLocation,
+          originalDeliveryLocation: m.originalDeliveryLocation,
+          threats: m.threats,
+          detectionMethods: m.detectionMethods,
+          urls: m.urls,
+          fileSha256: m.files.map((f) => f.sha256),
+        })),
+      },
+      { cef: 'mdoIpAddresses', leef: 'ipAddresses', items: evidence.ips },
+      { cef: 'mdoUrlEntities', leef: 'urlEntities', items: evidence.urls },
+      { cef: 'mdoFiles', leef: 'files', items: evidence.files },
+      { cef: 'mdoMailboxes', leef: 'mailboxes', items: evidence.mailboxes },
+      {
+        cef: 'mdoMailClusters',
+        leef: 'mailClusters',
+        items: evidence.clusters.map(({ urn: _urn, ...cluster }) => cluster),
+      },
+    );
+  }
+  const actions = event.investigation?.actions ?? [];
+  lists.push({
+    cef: 'mdoActions',
+    leef: 'actions',
+    items: actions.map((a) => ({
+      id: a.id,
+      type: a.type,
+      status: a.status,
+      approval: a.approval,
+      approvedBy: a.approvedBy,
+      pendingType: a.pendingType,
+      description: a.description,
+      targetTypes: a.targetTypes,
+      mailboxes: a.mailboxes,
+      networkMessageIds: a.networkMessageIds,
+      urls: a.urls,
+      relatedAlertIds: a.relatedAlertIds,
+      startTime: a.startTime,
+      endTime: a.endTime,
+    })),
+  });
+  return lists
+    .map((l) => ({ ...l, items: l.items.map((item) => compact(clipStrings(item))) }))
+    .filter((l) => l.items.length > 0);
+}
+
+/**
+ * A list as a JSON array of at most `limit` characters: the items that fit, in order; `omitted` counts the
+ * rest (an empty array is never returned: when not even the first item fits, `text` is null).
+ *
+ * @example jsonList(['a', 'b'], 7) // { text: '["a"]', omitted: 1 }
+ */
+export function jsonList(
+  items: readonly unknown[],
+  limit = LIST_VALUE_LIMIT,
+): { text: string | null; omitted: number } {
+  const parts: string[] = [];
+  let length = 2;
+  for (const item of items) {
+    const part = JSON.stringify(item);
+    const extra = part.length + (parts.length > 0 ? 1 : 0);
+    if (length + extra > limit) break;
+    parts.push(part);
+    length += extra;
+  }
+  return { text: parts.length === 0 ? null : `[${parts.join(',')}]`, omitted: items.length - parts.length };
+}
+
+/**
+ * The lists as `[key, JSON text]` pairs for one line format, and, when a list did not fit, an `omitted` pair
+ * (`{"<key>":<items left out>}`) so a reader knows the list is partial.
+ */
+export function listPairs(
+  event: NormalizedEvent,
+  format: 'cef' | 'leef',
+  omittedKey: string,
+): [string, string][] {
+  const out: [string, string][] = [];
+  const omitted: Record<string, number> = {};
+  for (const list of investigationLists(event)) {
+    const key = list[format];
+    const { text, omitted: left } = jsonList(list.items);
+    if (text !== null) out.push([key, text]);
+    if (left > 0) omitted[key] = left;
+  }
+  if (Object.keys(omitted).length > 0) out.push([omittedKey, JSON.stringify(omitted)]);
+  return out;
+}
+
+/** Sender addresses of the investigated mails: envelope (P1) first, then `Sender`, then header (P2). */
+export function evidenceSenders(event: NormalizedEvent): string[] {
+  const mails = event.investigation?.evidence.mails ?? [];
+  return unique(mails.map((m) => m.p1Sender ?? m.sender ?? m.p2Sender));
+}
+
+/** The users an investigation is about: the investigated mails' recipients, then its mailboxes. */
+export function evidenceUsers(event: NormalizedEvent): string[] {
+  const evidence = event.investigation?.evidence;
+  if (!evidence) return [];
+  return unique([
+    ...evidence.mails.map((m) => m.recipient),
+    ...evidence.mailboxes.map((b) => b.address ?? b.upn),
+  ]);
+}
+
+/** Distinct non-empty strings, first occurrence first. */
+export function unique(values: readonly (string | null | undefined)[]): string[] {
+  return [...new Set(values.filter((v): v is string => typeof v === 'string' && v !== ''))];
+}
+
 type Value = string | number | null | undefined;
 
 /** cs1..cs6 keep one meaning each (cs4's depends on the kind), so a SIEM can map them once. */
@@ -196,7 +364,7 @@ export function cefExtensions(event: NormalizedEvent): [string, string][] {
     out.push([key, limit === undefined ? text : truncate(text, limit)]);
   };
   const file = primaryFile(event);
-  const src = sourceAddress(event);
+  const src = sourceAddress(event) ?? event.investigation?.evidence.ips[0] ?? null;
   const direction = event.email?.direction?.toLowerCase();
 
   add('rt', epochMillis(event.time));
@@ -215,8 +383,9 @@ export function cefExtensions(event: NormalizedEvent): [string, string][] {
     add('c6a2Label', 'Source IPv6 Address');
   }
   if (event.actors.clientPort !== null && src === event.actors.clientIp) add('spt', event.actors.clientPort);
-  add('suser', senderAddress(event) ?? event.actors.user?.id);
-  add('duser', event.actors.recipients.join(', ') || null);
+  add('suser', senderAddress(event) ?? evidenceSenders(event)[0] ?? event.actors.user?.id);
+  add('duser', [...event.actors.recipients, ...evidenceUsers(event)].join(', ') || null);
+  add('duid', event.investigation?.evidence.mailboxes.find((b) => b.aadId !== null)?.aadId);
   add('request', event.urlClick?.url ?? event.urls[0]);
   add('requestClientApplication', event.urlClick?.appName);
   add('fname', file?.name);
@@ -242,6 +411,8 @@ export function cefExtensions(event: NormalizedEvent): [string, string][] {
   add('flexString1Label', event.kind === 'email' && event.actors.from ? 'P2Sender' : null, FLEX_LABEL_LIMIT);
   add('flexString2', event.invalidReason);
   add('flexString2Label', event.invalidReason ? 'InvalidReason' : null, FLEX_LABEL_LIMIT);
+  // Our own keys (one word, vendor-prefixed as CEF asks of custom keys): the many-valued lists as JSON arrays.
+  out.push(...listPairs(event, 'cef', 'mdoOmittedItems'));
   return out;
 }
 

@@ -7,6 +7,9 @@ import {
   epochMillis,
   escapeCefHeader,
   eventClassId,
+  evidenceSenders,
+  evidenceUsers,
+  listPairs,
   policyText,
   primaryFile,
   replaceControls,
@@ -61,7 +64,7 @@ export function leefAttributes(event: NormalizedEvent): [string, string][] {
   };
   const ms = epochMillis(event.time);
   const file = primaryFile(event);
-  const src = sourceAddress(event);
+  const src = sourceAddress(event) ?? event.investigation?.evidence.ips[0] ?? null;
   const threat = event.threat;
   const email = event.email;
   const investigation = event.investigation;
@@ -75,7 +78,7 @@ export function leefAttributes(event: NormalizedEvent): [string, string][] {
   add('sev', SEVERITY_NUMBER[event.severity]);
   add('src', src);
   if (src !== null && src === event.actors.clientIp) add('srcPort', event.actors.clientPort);
-  add('usrName', event.actors.user?.id);
+  add('usrName', event.actors.user?.id ?? evidenceUsers(event)[0]);
   add('url', event.urlClick?.url ?? event.urls[0]);
   add('policy', policyText(event));
 
@@ -97,10 +100,10 @@ export function leefAttributes(event: NormalizedEvent): [string, string][] {
   add('attackTechniqueId', event.attack?.technique.id);
   add('attackTechnique', event.attack?.technique.name);
   add('attackTacticId', event.attack?.tactic.id);
-  add('sender', senderAddress(event));
+  add('sender', senderAddress(event) ?? evidenceSenders(event)[0]);
   add('fromAddress', event.kind === 'email' ? event.actors.from : null);
   add('senderIp', event.actors.senderIp);
-  add('recipients', event.actors.recipients.join(', '));
+  add('recipients', [...event.actors.recipients, ...evidenceUsers(event)].join(', '));
   add('subject', email?.subject);
   add('networkMessageId', email?.networkMessageId ?? event.urlClick?.sourceId ?? event.networkMessageIds[0]);
   add('internetMessageId', email?.internetMessageId);
@@ -122,6 +125,8 @@ export function leefAttributes(event: NormalizedEvent): [string, string][] {
   add('alertName', investigation?.alert?.name);
   add('deepLink', event.deepLink);
   add('invalidReason', event.invalidReason);
+  // The many-valued lists as JSON arrays, cut by whole items at LIST_VALUE_LIMIT (not LEEF_VALUE_LIMIT).
+  out.push(...listPairs(event, 'leef', 'omittedItems'));
   return out;
 }
 

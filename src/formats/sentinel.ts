@@ -130,6 +130,38 @@ export const SENTINEL_COLUMNS: readonly SentinelColumn[] = [
   col('AlertSeverity', 'string', 'Severity of that alert.'),
   col('Actions', 'dynamic', 'Investigation actions (id, type, status, approvedBy, times, targets).'),
   col('Entities', 'dynamic', 'Entities of the investigation, as recorded.'),
+  col(
+    'MailEvidence',
+    'dynamic',
+    'Investigated mails ({networkMessageId, internetMessageId, subject, sender, p1Sender, p2Sender, recipient, deliveryAction, deliveryLocation, threats, files, ...}).',
+  ),
+  col('IpEvidence', 'dynamic', 'IP addresses the investigation names (mail sender IPs and ip entities).'),
+  col('UrlEvidence', 'dynamic', 'URLs the investigation names ({url, clickCount, emailCount}).'),
+  col(
+    'FileEvidence',
+    'dynamic',
+    'Files the investigation names ({name, sha256, sha1, md5, otherHashes, malwareFamily}).',
+  ),
+  col(
+    'MailboxEvidence',
+    'dynamic',
+    'Mailboxes the investigation names ({address, upn, displayName, aadId}).',
+  ),
+  col(
+    'MailClusterEvidence',
+    'dynamic',
+    'Mail clusters ({query, queryTime, mailCount, networkMessageIds, countByThreatType, countByDeliveryStatus, countByDeliveryLocation, ...}).',
+  ),
+  col(
+    'ActionTypes',
+    'dynamic',
+    'Distinct types of the investigation actions (EmailRemediation, BlockUrl, ...).',
+  ),
+  col(
+    'ActionStatuses',
+    'dynamic',
+    'Distinct statuses of the investigation actions (Pending, Completed, Failed, ...).',
+  ),
   // Normalized columns in the Defender XDR (EmailEvents, EmailUrlInfo, EmailAttachmentInfo, UrlClickEvents) spellings.
   col('SenderFromAddress', 'string', 'Header sender address (EmailEvents).'),
   col('SenderFromDomain', 'string', 'Domain of the header sender (EmailEvents).'),
@@ -246,6 +278,14 @@ function threatTypes(e: NormalizedEvent): string | null {
   return join([...new Set(names.length > 0 ? names : verdict ? [verdict] : [])]);
 }
 
+function nonEmpty<T>(items: readonly T[] | undefined): readonly T[] | null {
+  return items && items.length > 0 ? items : null;
+}
+
+function distinct(values: readonly (string | null)[] | undefined): string[] {
+  return [...new Set((values ?? []).filter((v): v is string => v !== null && v !== ''))];
+}
+
 function rawDataOf(input: FormatInput): unknown {
   return input.record === null ? input.raw : input.record;
 }
@@ -351,6 +391,14 @@ export function sentinelValues(input: FormatInput): Record<string, unknown> {
     AlertSeverity: inv?.alert?.severity ?? null,
     Actions: inv?.actions.length ? inv.actions : null,
     Entities: inv?.entities.length ? inv.entities.map((x) => x.raw) : null,
+    MailEvidence: nonEmpty(inv?.evidence.mails),
+    IpEvidence: nonEmpty(inv?.evidence.ips),
+    UrlEvidence: nonEmpty(inv?.evidence.urls),
+    FileEvidence: nonEmpty(inv?.evidence.files),
+    MailboxEvidence: nonEmpty(inv?.evidence.mailboxes),
+    MailClusterEvidence: nonEmpty(inv?.evidence.clusters),
+    ActionTypes: nonEmpty(distinct(inv?.actions.map((x) => x.type))),
+    ActionStatuses: nonEmpty(distinct(inv?.actions.map((x) => x.status))),
 
     SenderFromAddress: a.from,
     SenderFromDomain: domainOf(a.from),

@@ -1,6 +1,16 @@
 import type { NormalizedEvent } from '../schema/event.js';
-import { epochMillis, eventClassId, eventTitle, senderAddress, sourceAddress } from './cef.js';
+import {
+  epochMillis,
+  eventClassId,
+  eventTitle,
+  evidenceSenders,
+  evidenceUsers,
+  senderAddress,
+  sourceAddress,
+  unique,
+} from './cef.js';
 import type { Format, FormatInput } from './format.contract.js';
+import { compact } from './format.contract.js';
 
 /**
  * Splunk HTTP Event Collector event JSON (the `/services/collector/event`
@@ -24,10 +34,6 @@ export const SPLUNK_SOURCE = 'atp-siem';
 const VENDOR_PRODUCT = 'Microsoft Defender for Office 365';
 
 type FieldValue = string | string[];
-
-function unique(values: (string | null | undefined)[]): string[] {
-  return [...new Set(values.filter((v): v is string => typeof v === 'string' && v !== ''))];
-}
 
 function domainOf(address: string | null): string | null {
   const at = address?.lastIndexOf('@') ?? -1;
@@ -114,12 +120,79 @@ export function cimFields(event: NormalizedEvent): Record<string, FieldValue> {
     set('filter_action', event.disposition);
     set('signature_extra', event.threat?.detectionTechnologies.join(', '));
   }
+  if (event.investigation) investigationFields(event, set);
 
   // Our own, prefixed so they never shadow a CIM or add-on field.
   set('atp_kind', event.kind);
+  // Join keys, on every record: the mails (28) and clicks (41) an event concerns share these values.
+  set('atp_network_message_id', event.networkMessageIds);
   set('atp_verdict', event.threat?.verdict);
   set('atp_invalid_reason', event.invalidReason);
   return fields;
+}
+
+type Setter = (key: string, value: string | number | null | undefined | string[]) => void;
+
+/**
+ * An investigation's entities: the CIM Email fields hold every investigated mail's values (multivalue, in
+ * mail order, de-duplicated); what CIM has no field for goes in `atp_*` fields, flat lists for `tstats`
+ * and one JSON object per cluster and per action where the values belong together.
+ */
+function investigationFields(event: NormalizedEvent, set: Setter): void {
+  const inv = event.investigation;
+  if (!inv) return;
+  const { mails, ips, urls, files, mailboxes, clusters } = inv.evidence;
+  const senders = evidenceSenders(event);
+  const recipients = unique(mails.map((m) => m.recipient));
+  set('src', ips);
+  set('src_user', senders);
+  set('src_user_domain', unique(senders.map(domainOf)));
+  set('recipient', recipients);
+  set('recipient_count', recipients.length > 0 ? recipients.length : null);
+  set('recipient_domain', unique(recipients.map(domainOf)));
+  set('user', evidenceUsers(event));
+  set('subject', unique(mails.map((m) => m.subject)));
+  set('message_id', unique(mails.map((m) => m.internetMessageId)));
+  set('internal_message_id', event.networkMessageIds);
+  set('file_hash', unique(files.map((f) => f.sha256)));
+  set('file_name', unique(files.map((f) => f.name)));
+
+  set('atp_mail_p1_sender', unique(mails.map((m) => m.p1Sender)));
+  set('atp_mail_p2_sender', unique(mails.map((m) => m.p2Sender)));
+  set('atp_mail_p2_sender_display_name', unique(mails.map((m) => m.p2SenderDisplayName)));
+  set('atp_mail_sender', unique(mails.map((m) => m.sender)));
+  set('atp_mail_delivery_action', unique(mails.map((m) => m.deliveryAction)));
+  set('atp_mail_delivery_location', unique(mails.map((m) => m.deliveryLocation)));
+  set('atp_mail_threat', unique(mails.flatMap((m) => m.threats)));
+  set(
+    'atp_url_entity',
+    urls.map((u) => JSON.stringify(compact(u))),
+  );
+  set('atp_file_sha1', unique(files.map((f) => f.sha1)));
+  set('atp_file_md5', unique(files.map((f) => f.md5)));
+  set(
+    'atp_file_other_hash',
+    unique(files.flatMap((f) => f.otherHashes.map((h) => `${h.algorithm}:${h.value}`))),
+  );
+  set('atp_malware_family', unique(files.map((f) => f.malwareFamily)));
+  set('atp_mailbox', unique(mailboxes.map((b) => b.address)));
+  set('atp_mailbox_upn', unique(mailboxes.map((b) => b.upn)));
+  set('atp_mailbox_display_name', unique(mailboxes.map((b) => b.displayName)));
+  set('atp_mailbox_aad_id', unique(mailboxes.map((b) => b.aadId)));
+  set('atp_cluster_query', unique(clusters.map((c) => c.query)));
+  set(
+    'atp_cluster',
+    clusters.map(({ urn: _urn, ...c }) => JSON.stringify(compact(c))),
+  );
+  set('atp_investigation_id', inv.id);
+  set('atp_investigation_status', inv.status);
+  set('atp_action_type', unique(inv.actions.map((a) => a.type)));
+  set('atp_action_status', unique(inv.actions.map((a) => a.status)));
+  set('atp_action_approved_by', unique(inv.actions.map((a) => a.approvedBy)));
+  set(
+    'atp_action',
+    inv.actions.map((a) => JSON.stringify(compact(a))),
+  );
 }
 
 /** HEC `time`: epoch seconds with milliseconds, as a JSON number literal; null when unknown. */
