@@ -33,15 +33,18 @@ describe('OCSF format', () => {
     },
   );
 
-  it('maps a blocked malware mail to Email Activity, denied and quarantined, with the attachment hash', () => {
+  it('maps a blocked malware mail to Email Activity, denied and quarantined, with the attachment hash as an observable', () => {
     const doc = ocsfOf('mail-28-malware-blocked');
     expect(at(doc, 'class_uid')).toBe(4009);
     expect(at(doc, 'action_id')).toBe(2);
     expect(at(doc, 'disposition_id')).toBe(3);
     expect(at(doc, 'direction_id')).toBe(1);
-    expect(at(doc, 'email.files.0.hashes.0')).toEqual({
-      algorithm_id: 3,
-      algorithm: 'SHA-256',
+    // Email Activity 1.3.0 has no attribute for attachments: the hash is an observable, the file stays unmapped.
+    expect(at(doc, 'email.files')).toBeUndefined();
+    expect(at(doc, 'observables')).toContainEqual({
+      name: 'unmapped.AttachmentData.SHA256',
+      type_id: 8,
+      type: 'Hash',
       value: '091b572abf984382a95b9455e407f284e24bfb616890abc3fcdb2be68813f39d',
     });
     expect(at(doc, 'email_auth.spf')).toBe('Pass');
@@ -69,13 +72,84 @@ describe('OCSF format', () => {
     expect(at(doc, 'malware.0.classification_ids')).toEqual([6]);
   });
 
-  it('maps investigation status changes to Incident Finding create, update and close', () => {
-    expect(at(ocsfOf('air-64-started'), 'type_uid')).toBe(200501);
-    expect(at(ocsfOf('air-64-pending-objects'), 'type_uid')).toBe(200502);
-    expect(at(ocsfOf('air-64-pending-objects'), 'status_id')).toBe(3);
+  it('maps investigation status changes to Detection Finding create, update and close', () => {
+    expect(at(ocsfOf('air-64-started'), 'type_uid')).toBe(200401);
+    expect(at(ocsfOf('air-64-started'), 'status_id')).toBe(1);
+    expect(at(ocsfOf('air-64-pending-objects'), 'type_uid')).toBe(200402);
+    expect(at(ocsfOf('air-64-pending-objects'), 'status_id')).toBe(2);
+    expect(at(ocsfOf('air-64-pending-objects'), 'status_detail')).toBe('Pending Action');
     const done = ocsfOf('air-64-remediated-strings');
-    expect(at(done, 'type_uid')).toBe(200503);
+    expect(at(done, 'type_uid')).toBe(200403);
     expect(at(done, 'status_id')).toBe(4);
+  });
+
+  describe('an investigation with every entity type (air-64-every-entity-objects)', () => {
+    const doc = ocsfOf('air-64-every-entity-objects') as Record<string, unknown>;
+    const evidences = at(doc, 'evidences') as Record<string, unknown>[];
+    const observables = at(doc, 'observables') as { name: string; type_id: number; value: string }[];
+    const observed = (typeId: number) => observables.filter((o) => o.type_id === typeId).map((o) => o.value);
+
+    it('names every network message id as an evidence email.uid and a Resource UID observable', () => {
+      const ids = ['b7c8d9e0-f1a2-4b3c-8d4e-5f6a7b8c9d0e', 'c0d1e2f3-a4b5-4c6d-8e7f-8091a2b3c4d5'];
+      expect(new Set(evidences.map((e) => at(e, 'email.uid')).filter(Boolean))).toEqual(new Set(ids));
+      expect(observed(10)).toEqual(expect.arrayContaining(ids));
+    });
+
+    it('names every URL as an evidence url and a URL String observable, with click and mail counts', () => {
+      const urls = [
+        'https://northwind-payments.example/adjust?id=77&token=a=b',
+        'http://cdn.northwind-payments.example/p.js',
+      ];
+      expect(evidences.map((e) => at(e, 'url.url_string')).filter(Boolean)).toEqual(urls);
+      expect(observed(6)).toEqual(urls);
+      const counted = evidences.find((e) => at(e, 'url.url_string') === urls[0]);
+      expect(at(counted, 'data')).toEqual({ click_count: 3, email_count: 4, in_mail: true });
+    });
+
+    it('gives the attachment every hash: SHA-256 3, SHA-1 2, MD5 1, and an unknown algorithm as 99 Other', () => {
+      const attachment = evidences.find((e) => at(e, 'file.name') === 'salary_adjustment.xlsm');
+      expect(at(attachment, 'email.uid')).toBe('b7c8d9e0-f1a2-4b3c-8d4e-5f6a7b8c9d0e');
+      expect(
+        (at(attachment, 'file.hashes') as { algorithm_id: number }[]).map((h) => h.algorithm_id),
+      ).toEqual([3, 2, 1, 99]);
+      expect(observed(7)).toEqual(['salary_adjustment.xlsm', 'payload.dll']);
+      expect(observed(8)).toHaveLength(6);
+    });
+
+    it('carries the mail, its senders and sender IP, the IPs, the mailbox and the cluster counts', () => {
+      expect(at(evidences[0], 'email.smtp_from')).toBe('bounce+8812@mailer.northwind-payments.example');
+      expect(at(evidences[0], 'src_endpoint.ip')).toBe('203.0.113.45');
+      expect(observed(2)).toEqual(['203.0.113.45', '2001:db8:44::10']);
+      expect(evidences.map((e) => at(e, 'user.uid')).filter(Boolean)).toEqual([
+        '22222222-3333-4444-8555-666666666666',
+      ]);
+      expect(at(doc, 'resources.0')).toMatchObject({
+        type: 'Mailbox',
+        name: 'diego.siciliani@contoso.example',
+      });
+      const cluster = evidences.find((e) => at(e, 'data.kind') === 'mail_cluster');
+      expect(at(cluster, 'data.mail_count')).toBe(4);
+      expect(at(cluster, 'data.count_by_threat_type')).toEqual({ Phish: 3, Malware: 1 });
+    });
+
+    it('lists each action as a related event with its targets, and its status and approver in remediation', () => {
+      const related = at(doc, 'finding_info.related_events') as { uid: string; type?: string }[];
+      expect(related.map((r) => r.type)).toEqual([
+        'Alert',
+        'EmailRemediation',
+        'BlockUrl',
+        'MailboxConfigurationRemediation',
+      ]);
+      expect(at(doc, 'finding_info.related_events.2.observables')).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ type_id: 5, value: 'secops.lead@contoso.example' }),
+        ]),
+      );
+      expect(at(doc, 'remediation.desc')).toContain(
+        'BlockUrl: Completed: approval Approved: approved by secops.lead@contoso.example',
+      );
+      expect(at(doc, 'unmapped.Actions.1.ActionApproval')).toBe('Approved');
+    });
   });
 
   it('maps other audit records to API Activity and keeps unmapped fields', () => {

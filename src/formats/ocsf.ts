@@ -6,13 +6,28 @@
  * URL, and a click has no place in Email Activity); 47 → Detection Finding
  * (2004: the file sits in SharePoint/OneDrive/Teams, not in a mail, so Email
  * File Activity 4011, which requires an email_uid, would misstate it); 64 →
- * Incident Finding (2005, Create/Update/Close from the investigation status);
- * every other record → API Activity (6003). Security-control classes carry
+ * Detection Finding (2004, Create/Update/Close from the investigation status,
+ * every entity as an evidence artifact; Incident Finding 2005 requires an
+ * assignee AIR never names and has no place for evidence); every other
+ * record → API Activity (6003). Security-control classes carry
  * `action_id`/`disposition_id`, findings carry `finding_info`, and the
  * people involved ride on the host profile's `actor` and on `observables`.
  * Microsoft fields not mapped go to `unmapped` under their original names.
+ *
+ * Every event validates against the compiled OCSF 1.3.0 table
+ * (`standards/ocsf-1.3.0.json`, checked by `standards/ocsf-validate.ts`).
+ * A required string the record does not give is `Unknown` (`compact` would
+ * drop an empty one and leave the attribute missing).
  */
-import type { Disposition, FileInfo, NormalizedEvent } from '../schema/index.js';
+import type {
+  Disposition,
+  FileEvidence,
+  FileInfo,
+  InvestigationAction,
+  MailEvidence,
+  MailboxEvidence,
+  NormalizedEvent,
+} from '../schema/index.js';
 import { SEVERITY_IDS, urlParts } from '../schema/index.js';
 import { eventTitle } from './cef.js';
 import type { Format, FormatInput } from './format.contract.js';
@@ -22,6 +37,9 @@ import { parseIfJson } from './ecs.js';
 export const OCSF_VERSION = '1.3.0';
 
 const SEVERITY_NAMES = ['Unknown', 'Informational', 'Low', 'Medium', 'High', 'Critical'];
+
+/** Stands in for a required string the record does not give. */
+const UNKNOWN = 'Unknown';
 
 /** OCSF `disposition_id` (security_control profile) by normalized disposition. */
 const DISPOSITIONS: Readonly<Record<Disposition, [number, string]>> = {
@@ -91,7 +109,7 @@ function ms(iso: string | null | undefined): number | null {
 
 function ocsfFile(f: FileInfo) {
   return {
-    name: f.name ?? '',
+    name: f.name || UNKNOWN,
     type_id: 1,
     type: 'Regular File',
     path: f.path,
@@ -136,32 +154,67 @@ function attacksOf(e: NormalizedEvent) {
     : [];
 }
 
-/** Observable type ids (OCSF 1.3.0 `observable.type_id`). */
-const OBS = { ip: 2, user: 4, email: 5, url: 6, fileName: 7, hash: 8, resource: 10 } as const;
+/** Observable type ids and their captions (OCSF 1.3.0 `observable.type_id`). */
+const OBS = {
+  ip: [2, 'IP Address'],
+  userName: [4, 'User Name'],
+  email: [5, 'Email Address'],
+  url: [6, 'URL String'],
+  fileName: [7, 'File Name'],
+  hash: [8, 'Hash'],
+  resource: [10, 'Resource UID'],
+} as const satisfies Record<string, readonly [number, string]>;
 
-function observablesOf(e: NormalizedEvent) {
-  const out: { name: string; type_id: number; value: string }[] = [];
-  const add = (name: string, type: number, value: string | null | undefined) => {
-    if (value) out.push({ name, type_id: type, value });
-  };
-  add('actor.user.name', OBS.user, e.actors.user?.id);
-  add('src_endpoint.ip', OBS.ip, e.actors.senderIp ?? e.actors.clientIp);
-  add('email.from', OBS.email, e.actors.from);
-  add('email.smtp_from', OBS.email, e.actors.mailFrom);
-  e.actors.recipients.forEach((r) => add('email.to', OBS.email, r));
-  e.urls.forEach((u) => add('url.url_string', OBS.url, u));
-  e.files.forEach((f) => {
-    add('file.name', OBS.fileName, f.name);
-    add('file.hashes.value', OBS.hash, f.sha256);
-  });
-  e.networkMessageIds.forEach((n) => add('email.uid', OBS.resource, n));
-  for (const entity of e.investigation?.entities ?? []) {
-    if (entity.type === 'mailbox')
-      entity.addresses.forEach((a) => add('unmapped.Data.Entities.MailboxPrimaryAddress', OBS.email, a));
-    if (entity.type === 'ip')
-      entity.addresses.forEach((a) => add('unmapped.Data.Entities.Address', OBS.ip, a));
+interface Observable {
+  name: string;
+  type_id: number;
+  type: string;
+  value: string;
+}
+
+/** Collects observables, each (name, type, value) once. */
+class Observables {
+  readonly list: Observable[] = [];
+  private readonly seen = new Set<string>();
+  add(name: string, [type_id, type]: readonly [number, string], value: string | null | undefined): void {
+    if (!value) return;
+    const key = `${name}\u0000${type_id}\u0000${value}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.list.push({ name, type_id, type, value });
   }
-  return out;
+}
+
+/** Observables of the mail, click, file and audit classes: values at the paths they name. */
+function observablesOf(e: NormalizedEvent): Observable[] {
+  const o = new Observables();
+  o.add('actor.user.name', OBS.userName, e.actors.user?.id);
+  if (e.kind === 'email') {
+    o.add('src_endpoint.ip', OBS.ip, e.actors.senderIp);
+    o.add('email.from', OBS.email, e.actors.from);
+    o.add('email.smtp_from', OBS.email, e.actors.mailFrom);
+    e.actors.recipients.forEach((r) => o.add('email.to', OBS.email, r));
+    o.add('email.uid', OBS.resource, e.email?.networkMessageId);
+    // Email Activity has no attribute for attachments: they stay in unmapped.AttachmentData.
+    e.files.forEach((f) => {
+      o.add('unmapped.AttachmentData.FileName', OBS.fileName, f.name);
+      o.add('unmapped.AttachmentData.SHA256', OBS.hash, f.sha256);
+    });
+    e.urls.forEach((u) => o.add('unmapped.Urls', OBS.url, u));
+  } else if (e.kind === 'url-click') {
+    o.add('device.ip', OBS.ip, e.actors.clientIp);
+    o.add('url.url_string', OBS.url, e.urlClick?.url);
+    o.add('email_uid', OBS.resource, e.urlClick?.sourceId);
+  } else if (e.kind === 'file') {
+    e.files.forEach((f) => {
+      o.add('evidences.file.name', OBS.fileName, f.name);
+      o.add('evidences.file.hashes.value', OBS.hash, f.sha256);
+    });
+  } else {
+    o.add('actor.user.name', OBS.userName, e.actors.recordedUser.id);
+    o.add('src_endpoint.ip', OBS.ip, e.actors.clientIp);
+  }
+  return o.list;
 }
 
 /** Keys of the original record that a class maps; the rest go to `unmapped`. */
@@ -169,12 +222,10 @@ const COMMON_KEYS = ['Id', 'RecordType', 'CreationTime', 'Operation', 'Organizat
 const MAPPED_KEYS: Readonly<Record<NormalizedEvent['kind'], readonly string[]>> = {
   email: [
     ...COMMON_KEYS,
-    'AttachmentData',
     'InternetMessageId',
     'NetworkMessageId',
     'P1Sender',
     'P2Sender',
-    'Policy',
     'Recipients',
     'SenderIp',
     'Subject',
@@ -190,6 +241,8 @@ const MAPPED_KEYS: Readonly<Record<NormalizedEvent['kind'], readonly string[]>> 
     'InvestigationType',
     'StartTimeUtc',
     'EndTimeUtc',
+    'LastUpdateTimeUtc',
+    'Status',
     'DeepLinkUrl',
   ],
   audit: [...COMMON_KEYS, 'UserId', 'ClientIP', 'ClientIp', 'ObjectId', 'ResultStatus'],
@@ -226,16 +279,8 @@ function securityControl(e: NormalizedEvent) {
     : e.action === 'detected'
       ? [15, 'Detected']
       : [0, 'Unknown'];
-  const policy = e.threat?.policy;
-  return {
-    action_id,
-    action,
-    disposition_id,
-    disposition,
-    malware: malwareOf(e),
-    attacks: attacksOf(e),
-    policy: policy ? { name: policy.name, uid: policy.id?.toString() ?? null } : null,
-  };
+  // 1.3.0's security_control profile has no `policy`: the record's Policy stays in unmapped.
+  return { action_id, action, disposition_id, disposition, malware: malwareOf(e), attacks: attacksOf(e) };
 }
 
 function emailActivity(e: NormalizedEvent): ClassPart {
@@ -257,11 +302,10 @@ function emailActivity(e: NormalizedEvent): ClassPart {
         uid: m?.networkMessageId,
         message_uid: m?.internetMessageId,
         subject: m?.subject,
-        from: e.actors.from ?? e.actors.mailFrom ?? '',
+        from: e.actors.from ?? e.actors.mailFrom ?? UNKNOWN,
         smtp_from: e.actors.mailFrom,
-        to: e.actors.recipients,
+        to: e.actors.recipients.length > 0 ? e.actors.recipients : [UNKNOWN],
         smtp_to: e.actors.recipients,
-        files: e.files.map(ocsfFile),
       },
       email_auth: { spf: auth.get('spf'), dkim: auth.get('dkim'), dmarc: auth.get('dmarc') },
       src_endpoint: e.actors.senderIp ? { ip: e.actors.senderIp } : null,
@@ -281,8 +325,8 @@ function emailUrlActivity(e: NormalizedEvent): ClassPart {
     activity_name: 'Scan',
     profiles: ['security_control', 'host'],
     body: {
-      email_uid: c?.sourceId ?? '',
-      url: ocsfUrl(c?.url ?? null) ?? { url_string: '' },
+      email_uid: c?.sourceId || UNKNOWN,
+      url: ocsfUrl(c?.url ?? null) ?? { url_string: UNKNOWN },
       actor: { user: ocsfUser(e.actors.user?.id) },
       device: e.actors.clientIp ? { ip: e.actors.clientIp, type_id: 0, type: 'Unknown' } : null,
       ...securityControl(e),
@@ -304,8 +348,8 @@ function detectionFinding(e: NormalizedEvent): ClassPart {
       status_id: 1,
       status: 'New',
       finding_info: {
-        uid: e.id ?? '',
-        title: eventTitle(e),
+        uid: e.id || UNKNOWN,
+        title: eventTitle(e) || UNKNOWN,
         types: e.threat?.verdict ? [e.threat.verdict] : [],
         src_url: e.deepLink,
         analytic: e.threat?.detectionMethod
@@ -330,63 +374,288 @@ function detectionFinding(e: NormalizedEvent): ClassPart {
   };
 }
 
-/** Incident status by investigation status (1 New, 2 In Progress, 3 On Hold, 4 Resolved, 5 Closed). */
-function incidentStatus(e: NormalizedEvent): [number, string] {
-  const s = e.investigation?.status?.toLowerCase().replace(/\s|\(s\)/g, '') ?? '';
+/**
+ * Detection Finding `status_id` by investigation status: started → New;
+ * running, pending actions, partially remediated → In Progress; remediated or
+ * no threats found → Resolved; other ends (threats found without remediation,
+ * failed, terminated) → Other, with the status as its caption.
+ */
+function investigationStatus(e: NormalizedEvent): [number, string] {
+  const status = e.investigation?.status ?? null;
+  const s = status?.toLowerCase().replace(/\s|\(s\)/g, '') ?? '';
   if (e.action === 'investigation-started') return [1, 'New'];
-  if (s.startsWith('pendingaction')) return [3, 'On Hold'];
-  if (s === 'remediated') return [4, 'Resolved'];
-  if (e.action === 'investigation-completed') return [5, 'Closed'];
+  if (s === 'remediated' || s === 'nothreatsfound') return [4, 'Resolved'];
+  if (e.action === 'investigation-completed') return [99, status || 'Other'];
   return [2, 'In Progress'];
 }
 
-function incidentFinding(e: NormalizedEvent): ClassPart {
+/** Fingerprint `algorithm_id` by AIR hash algorithm name (folded). */
+const HASH_ALGORITHMS: Readonly<Record<string, [number, string]>> = {
+  md5: [1, 'MD5'],
+  sha1: [2, 'SHA-1'],
+  sha256: [3, 'SHA-256'],
+  sha512: [4, 'SHA-512'],
+};
+
+function hashesOf(f: FileEvidence) {
+  const fold = (a: string) => a.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return [
+    f.sha256 ? { algorithm_id: 3, algorithm: 'SHA-256', value: f.sha256 } : null,
+    f.sha1 ? { algorithm_id: 2, algorithm: 'SHA-1', value: f.sha1 } : null,
+    f.md5 ? { algorithm_id: 1, algorithm: 'MD5', value: f.md5 } : null,
+    ...f.otherHashes.map((h) => {
+      const known = HASH_ALGORITHMS[fold(h.algorithm)];
+      const [algorithm_id, algorithm] =
+        known ?? (fold(h.algorithm) === 'unknown' ? [0, 'Unknown'] : [99, h.algorithm || 'Other']);
+      return { algorithm_id, algorithm, value: h.value };
+    }),
+  ];
+}
+
+function evidenceFile(f: FileEvidence) {
+  return { name: f.name || UNKNOWN, type_id: 1, type: 'Regular File', hashes: hashesOf(f) };
+}
+
+function evidenceMail(m: MailEvidence) {
+  return {
+    uid: m.networkMessageId,
+    message_uid: m.internetMessageId,
+    subject: m.subject,
+    from: m.p2Sender ?? m.sender ?? m.p1Sender ?? UNKNOWN,
+    smtp_from: m.p1Sender,
+    to: [m.recipient ?? UNKNOWN],
+    smtp_to: m.recipient ? [m.recipient] : [],
+  };
+}
+
+function evidenceUser(m: MailboxEvidence) {
+  return {
+    // user needs a name or uid: a mailbox known only by its display name is named Unknown.
+    name: m.upn ?? m.address ?? (m.aadId ? null : UNKNOWN),
+    email_addr: m.address,
+    full_name: m.displayName,
+    uid: m.aadId,
+  };
+}
+
+/** One action as a related event: what it is and the entities it targets; its state stays in unmapped.Actions. */
+function actionEvent(a: InvestigationAction, index: number) {
+  const o = new Observables();
+  const path = 'finding_info.related_events.observables';
+  a.mailboxes.forEach((m) => o.add(`${path}.mailbox`, OBS.email, m));
+  a.networkMessageIds.forEach((n) => o.add(`${path}.email.uid`, OBS.resource, n));
+  a.urls.forEach((u) => o.add(`${path}.url.url_string`, OBS.url, u));
+  o.add(`${path}.approved_by`, OBS.email, a.approvedBy);
+  return {
+    uid: a.id || `Actions.${index}`,
+    type: a.type,
+    observables: o.list,
+  };
+}
+
+/** Observables of an investigation: every address, IP, URL, file, hash, mailbox and message id it names. */
+function investigationObservables(e: NormalizedEvent): Observable[] {
+  const o = new Observables();
+  const ev = e.investigation?.evidence;
+  for (const m of ev?.mails ?? []) {
+    o.add('evidences.email.uid', OBS.resource, m.networkMessageId);
+    o.add('evidences.email.message_uid', OBS.resource, m.internetMessageId);
+    o.add('evidences.email.from', OBS.email, m.p2Sender ?? m.sender ?? m.p1Sender);
+    o.add('evidences.email.smtp_from', OBS.email, m.p1Sender);
+    o.add('evidences.email.to', OBS.email, m.recipient);
+    o.add('evidences.src_endpoint.ip', OBS.ip, m.senderIp);
+  }
+  for (const ip of ev?.ips ?? []) o.add('evidences.src_endpoint.ip', OBS.ip, ip);
+  for (const u of ev?.urls ?? []) o.add('evidences.url.url_string', OBS.url, u.url);
+  for (const f of [...(ev?.files ?? []), ...(ev?.mails ?? []).flatMap((m) => m.files)]) {
+    o.add('evidences.file.name', OBS.fileName, f.name);
+    for (const h of hashesOf(f)) o.add('evidences.file.hashes.value', OBS.hash, h?.value);
+  }
+  for (const m of ev?.mailboxes ?? []) {
+    o.add('evidences.user.email_addr', OBS.email, m.address);
+    o.add('evidences.user.name', OBS.userName, m.upn);
+  }
+  for (const a of e.investigation?.actions ?? []) {
+    a.mailboxes.forEach((m) => o.add('evidences.user.email_addr', OBS.email, m));
+    a.urls.forEach((u) => o.add('evidences.url.url_string', OBS.url, u));
+  }
+  // Every message id the record names (clusters, actions), so a SIEM joins it to the mails (28) and clicks (41).
+  e.networkMessageIds.forEach((n) => o.add('evidences.email.uid', OBS.resource, n));
+  e.urls.forEach((u) => o.add('evidences.url.url_string', OBS.url, u));
+  return o.list;
+}
+
+/** Every entity of the investigation as an evidence artifact. */
+function investigationEvidences(e: NormalizedEvent) {
+  const ev = e.investigation?.evidence;
+  if (!ev) return [];
+  const mailUrls = new Set(ev.mails.flatMap((m) => m.urls));
+  const mailNmids = new Set(ev.mails.map((m) => m.networkMessageId?.toLowerCase()));
+  const urls = [...ev.urls.map((u) => u.url), ...e.urls.filter((u) => !ev.urls.some((x) => x.url === u))];
+  const mailFiles = new Set(ev.mails.flatMap((m) => m.files));
+  return [
+    ...ev.mails.flatMap((m) => [
+      {
+        email: evidenceMail(m),
+        src_endpoint: m.senderIp ? { ip: m.senderIp } : null,
+        data: compactData({
+          direction: m.direction,
+          received_time: m.receivedTime,
+          delivery_action: m.deliveryAction,
+          delivery_location: m.deliveryLocation,
+          original_delivery_location: m.originalDeliveryLocation,
+          threats: m.threats,
+          detection_methods: m.detectionMethods,
+          sender_display_name: m.p2SenderDisplayName,
+          urls: m.urls,
+          urn: m.urn,
+        }),
+      },
+      ...m.files.map((f) => ({ email: { uid: m.networkMessageId, ...mailRef(m) }, file: evidenceFile(f) })),
+    ]),
+    // Message ids named only by clusters and actions: the join key with nothing else known.
+    ...e.networkMessageIds
+      .filter((n) => !mailNmids.has(n))
+      .map((n) => ({ email: { uid: n, from: UNKNOWN, to: [UNKNOWN] } })),
+    ...urls.map((u) => {
+      const counts = ev.urls.find((x) => x.url === u);
+      return {
+        url: ocsfUrl(u),
+        data: compactData({
+          click_count: counts?.clickCount,
+          email_count: counts?.emailCount,
+          in_mail: mailUrls.has(u) || null,
+        }),
+      };
+    }),
+    ...ev.files.filter((f) => !mailFiles.has(f)).map((f) => ({ file: evidenceFile(f) })),
+    ...ev.ips
+      .filter((ip) => !ev.mails.some((m) => m.senderIp === ip))
+      .map((ip) => ({ src_endpoint: { ip } })),
+    ...ev.mailboxes.map((m) => ({ user: evidenceUser(m) })),
+    ...ev.clusters.map((c) => ({
+      data: compactData({
+        kind: 'mail_cluster',
+        query: c.query,
+        query_time: c.queryTime,
+        mail_count: c.mailCount,
+        network_message_ids: c.networkMessageIds,
+        count_by_threat_type: c.countByThreatType,
+        count_by_delivery_status: c.countByDeliveryStatus,
+        count_by_delivery_location: c.countByDeliveryLocation,
+        threats: c.threats,
+        source_type: c.sourceType,
+        cluster_by: c.clusterBy,
+        cluster_by_value: c.clusterByValue,
+        urn: c.urn,
+      }),
+    })),
+  ];
+}
+
+/** The required `from`/`to` of a mail a file evidence points back to. */
+function mailRef(m: MailEvidence) {
+  const { from, to } = evidenceMail(m);
+  return { from, to };
+}
+
+/** `data` (json_t) of an evidence, or null when it would be empty. */
+function compactData(d: Record<string, unknown>): Record<string, unknown> | null {
+  const c = compact(d) as Record<string, unknown>;
+  return Object.keys(c).length > 0 ? c : null;
+}
+
+/** AIR's `ConfidenceScore` (0–1) as the 0–100 integer OCSF means; anything out of range is dropped. */
+function confidencePercent(score: number | null | undefined): number | null {
+  if (typeof score !== 'number' || !Number.isFinite(score) || score < 0) return null;
+  if (score <= 1) return Math.round(score * 100);
+  return score <= 100 ? Math.round(score) : null;
+}
+
+function investigationFinding(e: NormalizedEvent): ClassPart {
   const inv = e.investigation;
   const alert = inv?.alert;
+  const ev = inv?.evidence;
   const [activity_id, activity_name] =
     e.action === 'investigation-started'
       ? [1, 'Create']
       : e.action === 'investigation-completed'
         ? [3, 'Close']
         : [2, 'Update'];
-  const [status_id, status] = incidentStatus(e);
-  const verdict: [number, string] | null =
-    e.disposition === 'removed' || inv?.status?.toLowerCase() === 'threats found'
-      ? [2, 'True Positive']
-      : e.disposition === 'no-action'
-        ? [5, 'Benign']
-        : null;
+  const [status_id, status] = investigationStatus(e);
+  const actions = inv?.actions ?? [];
+  const mailboxes = [
+    ...(ev?.mailboxes ?? []),
+    ...actions
+      .flatMap((a) => a.mailboxes)
+      .filter((m) => !(ev?.mailboxes ?? []).some((x) => x.address?.toLowerCase() === m.toLowerCase()))
+      .map((address) => ({ address, upn: null, displayName: null, aadId: null })),
+  ];
+  const seen = new Set<string>();
   return {
-    class_uid: 2005,
-    class_name: 'Incident Finding',
+    class_uid: 2004,
+    class_name: 'Detection Finding',
     category_uid: 2,
     category_name: 'Findings',
     activity_id,
     activity_name,
-    profiles: [],
+    profiles: ['security_control'],
     body: {
       status_id,
       status,
       status_detail: inv?.status,
-      verdict_id: verdict?.[0],
-      verdict: verdict?.[1],
-      desc: inv?.name,
-      src_url: e.deepLink,
       start_time: ms(inv?.startTime),
       end_time: ms(inv?.endTime),
-      finding_info_list: [
-        {
-          uid: alert?.id ?? inv?.id ?? e.id ?? '',
-          title: alert?.name ?? inv?.name,
-          desc: alert?.description,
-          types: inv?.type ? [inv.type] : [],
-          analytic: alert?.detectionTechnology
-            ? { name: alert.detectionTechnology, type_id: 0, type: 'Unknown' }
-            : null,
-          related_events: inv?.actions.map((a) => ({ uid: a.id ?? '', type: a.type, type_uid: null })),
-        },
-      ],
-      attacks: attacksOf(e),
+      confidence_score: confidencePercent(alert?.confidenceScore),
+      finding_info: {
+        uid: inv?.id || e.id || UNKNOWN,
+        title: inv?.name || alert?.name || eventTitle(e) || UNKNOWN,
+        desc: alert?.description,
+        types: [inv?.type, alert?.name].filter((t): t is string => !!t),
+        src_url: e.deepLink,
+        created_time: ms(inv?.startTime),
+        modified_time: ms(inv?.lastUpdateTime),
+        analytic: alert?.detectionTechnology
+          ? { name: alert.detectionTechnology, type_id: 0, type: 'Unknown' }
+          : null,
+        // The alert that started the investigation, then each action with the entities it targets.
+        related_events: [
+          alert?.id ? { uid: alert.id, type: 'Alert', product_uid: null } : null,
+          ...actions.map(actionEvent),
+        ],
+      },
+      evidences: investigationEvidences(e),
+      resources: mailboxes
+        .filter((m) => {
+          const k = (m.address ?? m.upn ?? m.aadId ?? '').toLowerCase();
+          if (!k || seen.has(k)) return false;
+          seen.add(k);
+          return true;
+        })
+        .map((m) => ({
+          uid: m.aadId ?? m.address ?? m.upn,
+          name: m.address ?? m.upn,
+          type: 'Mailbox',
+          owner: m.upn ? { name: m.upn, full_name: m.displayName, uid: m.aadId } : null,
+        })),
+      remediation: actions.length
+        ? {
+            desc: actions
+              .map((a) =>
+                [
+                  a.type ?? UNKNOWN,
+                  a.description,
+                  a.status,
+                  a.approval && `approval ${a.approval}`,
+                  a.approvedBy && `approved by ${a.approvedBy}`,
+                ]
+                  .filter(Boolean)
+                  .join(': '),
+              )
+              .join('; '),
+          }
+        : null,
+      ...securityControl(e),
     },
   };
 }
@@ -429,10 +698,18 @@ function apiActivityClass(e: NormalizedEvent): ClassPart {
       status: status[1],
       status_code: e.resultStatus,
       actor: {
-        user: { ...ocsfUser(e.actors.recordedUser.id), uid: e.actors.recordedUser.key, type_id, type },
+        user: {
+          ...(ocsfUser(e.actors.recordedUser.id) ?? (e.actors.recordedUser.key ? null : { name: UNKNOWN })),
+          uid: e.actors.recordedUser.key,
+          type_id,
+          type,
+        },
       },
-      api: { operation: e.operation ?? '', service: { name: e.workload } },
-      src_endpoint: { ip: e.actors.clientIp, port: e.actors.clientPort },
+      api: { operation: e.operation || UNKNOWN, service: { name: e.workload } },
+      // Required by the class; a record without a client address names no endpoint.
+      src_endpoint: e.actors.clientIp
+        ? { ip: e.actors.clientIp, port: e.actors.clientPort }
+        : { name: UNKNOWN, port: e.actors.clientPort },
       resources: e.objectId ? [{ uid: e.objectId }] : [],
       cloud: { provider: 'Microsoft' },
     },
@@ -448,7 +725,7 @@ function classPart(e: NormalizedEvent): ClassPart {
     case 'file':
       return detectionFinding(e);
     case 'investigation':
-      return incidentFinding(e);
+      return investigationFinding(e);
     case 'audit':
       return apiActivityClass(e);
   }
@@ -468,7 +745,7 @@ export function toOcsf(input: FormatInput): Record<string, unknown> {
     activity_id: c.activity_id,
     activity_name: c.activity_name,
     type_uid: c.class_uid * 100 + c.activity_id,
-    type_name: `${c.class_name}: ${c.activity_name}`,
+    type_name: `${c.class_name}: ${c.activity_id === 99 ? 'Other' : c.activity_name}`,
     time: ms(e.time) ?? 0,
     severity_id: severityId,
     severity: SEVERITY_NAMES[severityId],
@@ -492,7 +769,7 @@ export function toOcsf(input: FormatInput): Record<string, unknown> {
       profiles: c.profiles,
     },
     ...c.body,
-    observables: observablesOf(e),
+    observables: e.kind === 'investigation' ? investigationObservables(e) : observablesOf(e),
     // Kept only when the record failed validation, so nothing is lost.
     raw_data: e.invalidReason ? input.raw : null,
   };
