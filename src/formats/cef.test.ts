@@ -103,3 +103,102 @@ describe('cef format', () => {
     expect(e.extensions.cs1).toBe(` \r\n${run}${run.repeat(120)}`);
   });
 });
+
+describe('cef format: investigation entities', () => {
+  const every = (): ReturnType<typeof parseCef> =>
+    encode(loadRecordFixture('air-64-every-entity-objects').raw);
+  const list = (e: ReturnType<typeof parseCef>, key: string): Record<string, unknown>[] =>
+    JSON.parse(e.extensions[key] ?? 'null') as Record<string, unknown>[];
+
+  it('puts the first sender, the users, the first IP, URL and file of an investigation in the standard keys', () => {
+    expect(every().extensions).toMatchObject({
+      suser: 'bounce+8812@mailer.northwind-payments.example',
+      duser: 'diego.siciliani@contoso.example',
+      duid: '22222222-3333-4444-8555-666666666666',
+      src: '203.0.113.45',
+      request: 'https://northwind-payments.example/adjust?id=77&token=a=b',
+      fname: 'salary_adjustment.xlsm',
+      fileHash: '5f2b8c1e9d0a7364b5c8e1f20a9d3c7b6e4f1a2b3c4d5e6f708192a3b4c5d6e7',
+      cs2: 'b7c8d9e0-f1a2-4b3c-8d4e-5f6a7b8c9d0e',
+    });
+  });
+
+  it('carries every mail, IP, URL, file, mailbox, cluster and action as JSON arrays that read back exactly', () => {
+    const e = every();
+    expect(list(e, 'mdoNetworkMessageIds')).toEqual([
+      'b7c8d9e0-f1a2-4b3c-8d4e-5f6a7b8c9d0e',
+      'c0d1e2f3-a4b5-4c6d-8e7f-8091a2b3c4d5',
+    ]);
+    expect(list(e, 'mdoUrls')).toEqual([
+      'https://northwind-payments.example/adjust?id=77&token=a=b',
+      'http://cdn.northwind-payments.example/p.js',
+    ]);
+    expect(list(e, 'mdoMails')[0]).toMatchObject({
+      subject: 'Salary adjustment\r\nCEF:0|fake|header| for November',
+      p1Sender: 'bounce+8812@mailer.northwind-payments.example',
+      p2Sender: 'payroll@northwind-payments.example',
+      p2SenderDisplayName: 'Payroll | Team=HR\\Finance',
+      recipient: 'diego.siciliani@contoso.example',
+      internetMessageId: '<PAY-20261121-0658@northwind-payments.example>',
+      deliveryAction: 'Delivered',
+      deliveryLocation: 'Inbox',
+      threats: ['Phish', 'Malware'],
+    });
+    expect(list(e, 'mdoIpAddresses')).toEqual(['203.0.113.45', '2001:db8:44::10']);
+    expect(list(e, 'mdoFiles')[0]).toMatchObject({
+      sha1: '3c5e7a9b1d2f4a6c8e0b2d4f6a8c0e2b4d6f8a0c',
+      md5: '9a8b7c6d5e4f30211f2e3d4c5b6a7980',
+      otherHashes: [{ algorithm: 'SHA256AC', value: 'AC:00ff11ee22dd33cc' }],
+      malwareFamily: 'Trojan:O97M/Dropper',
+    });
+    expect(list(e, 'mdoMailboxes')).toEqual([
+      {
+        address: 'diego.siciliani@contoso.example',
+        upn: 'diego.siciliani@contoso.example',
+        displayName: 'Diego Siciliani',
+        aadId: '22222222-3333-4444-8555-666666666666',
+      },
+    ]);
+    expect(list(e, 'mdoMailClusters')[0]).toMatchObject({
+      query: '(SenderIp:"203.0.113.45")',
+      mailCount: 4,
+      countByThreatType: { Phish: 3, Malware: 1 },
+      countByDeliveryStatus: { Delivered: 3, Junked: 1 },
+    });
+    expect(
+      list(e, 'mdoActions').map((a) => [a.type, a.status, a.approval ?? null, a.approvedBy ?? null]),
+    ).toEqual([
+      ['EmailRemediation', 'Pending', 'None', null],
+      ['BlockUrl', 'Completed', 'Approved', 'secops.lead@contoso.example'],
+      ['MailboxConfigurationRemediation', 'Failed', null, null],
+    ]);
+    expect(list(e, 'mdoActions')[1]).toMatchObject({ targetTypes: ['url', 'mailbox'] });
+  });
+
+  it('cuts a list that would pass 4000 characters by whole items, keeps it valid JSON and counts the rest', () => {
+    const record = JSON.parse(loadRecordFixture('air-64-every-entity-objects').raw) as { Actions: object[] };
+    const action = { ActionType: 'EmailRemediation', ActionStatus: 'Pending', Description: 'd'.repeat(300) };
+    record.Actions = Array.from({ length: 40 }, (_, i) => ({ ...action, ActionId: `urn:a:${i}` }));
+    const e = encode(JSON.stringify(record));
+    const text = e.extensions.mdoActions ?? '';
+    expect(text.length).toBeLessThanOrEqual(4000);
+    const kept = (JSON.parse(text) as unknown[]).length;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(40);
+    expect(JSON.parse(e.extensions.mdoOmittedItems ?? '{}')).toEqual({ mdoActions: 40 - kept });
+  });
+
+  it('leaves the entity keys out of an investigation without entities or actions', () => {
+    const keys = Object.keys(encode(loadRecordFixture('air-64-empty-actions-no-data').raw).extensions);
+    expect(keys.filter((k) => k.startsWith('mdo'))).toEqual([]);
+  });
+
+  it('puts the network message id and URL join keys on mail and click records too', () => {
+    expect(encode(loadRecordFixture('mail-28-malware-blocked').raw).extensions.mdoNetworkMessageIds).toBe(
+      '["6e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"]',
+    );
+    const click = encode(loadRecordFixture('click-41-blocked').raw).extensions;
+    expect(click.mdoUrls).toBe('["https://login-micros0ft.example.net/oauth?session=812&lang=en"]');
+    expect(click.mdoNetworkMessageIds).toBe('["a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"]');
+  });
+});

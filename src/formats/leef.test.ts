@@ -45,3 +45,49 @@ describe('leef format', () => {
     expect(e.attributes.invalidReason).toMatch(/CreationTime/);
   });
 });
+
+describe('leef format: investigation entities', () => {
+  it('puts the first IP, user, URL and sender of an investigation in src, usrName, url and sender', () => {
+    const e = parseLeef(encode(loadRecordFixture('air-64-every-entity-objects').raw));
+    expect(e.attributes).toMatchObject({
+      src: '203.0.113.45',
+      usrName: 'diego.siciliani@contoso.example',
+      url: 'https://northwind-payments.example/adjust?id=77&token=a=b',
+      sender: 'bounce+8812@mailer.northwind-payments.example',
+      recipients: 'diego.siciliani@contoso.example',
+      networkMessageId: 'b7c8d9e0-f1a2-4b3c-8d4e-5f6a7b8c9d0e',
+    });
+  });
+
+  it('carries every entity and action as JSON arrays that read back exactly, hostile text included', () => {
+    const a = parseLeef(encode(loadRecordFixture('air-64-every-entity-objects').raw)).attributes;
+    const json = (key: string): Record<string, unknown>[] =>
+      JSON.parse(a[key] ?? 'null') as Record<string, unknown>[];
+    expect(json('networkMessageIds')).toHaveLength(2);
+    expect(json('urls')).toEqual([
+      'https://northwind-payments.example/adjust?id=77&token=a=b',
+      'http://cdn.northwind-payments.example/p.js',
+    ]);
+    expect(json('mails')[0]).toMatchObject({
+      subject: 'Salary adjustment\r\nCEF:0|fake|header| for November',
+      p2SenderDisplayName: 'Payroll | Team=HR\\Finance',
+    });
+    expect(json('ipAddresses')).toEqual(['203.0.113.45', '2001:db8:44::10']);
+    expect(json('files').map((f) => f.md5 ?? null)).toEqual([
+      '9a8b7c6d5e4f30211f2e3d4c5b6a7980',
+      null,
+      '0123456789abcdef0123456789abcdef',
+    ]);
+    expect(json('mailboxes')[0]).toMatchObject({ aadId: '22222222-3333-4444-8555-666666666666' });
+    expect(json('mailClusters')[0]).toMatchObject({
+      mailCount: 4,
+      countByDeliveryLocation: { Inbox: 3, JunkFolder: 1 },
+    });
+    expect(json('actions').map((x) => x.status)).toEqual(['Pending', 'Completed', 'Failed']);
+    const untyped = parseLeef(
+      encode(loadRecordFixture('air-64-untyped-no-actions-string-data').raw),
+    ).attributes;
+    expect(JSON.parse(untyped.urls ?? '[]')).toEqual(['https://parcel-track.example/hold?ref="<script>"']);
+    expect(untyped.actions).toBeUndefined();
+  });
+});

@@ -215,3 +215,51 @@ describe('docs/sentinel/azuredeploy.json', () => {
     ]);
   });
 });
+
+describe('sentinel format: investigation entities', () => {
+  it('fills the evidence columns of an investigation with every entity, and the join-key columns', () => {
+    const row = rowOf(loadRecordFixture('air-64-every-entity-objects').raw);
+    expect(row.NetworkMessageIds).toEqual([
+      'b7c8d9e0-f1a2-4b3c-8d4e-5f6a7b8c9d0e',
+      'c0d1e2f3-a4b5-4c6d-8e7f-8091a2b3c4d5',
+    ]);
+    expect(row.Urls).toEqual([
+      'https://northwind-payments.example/adjust?id=77&token=a=b',
+      'http://cdn.northwind-payments.example/p.js',
+    ]);
+    expect((row.MailEvidence as Record<string, unknown>[])[0]).toMatchObject({
+      subject: 'Salary adjustment\r\nCEF:0|fake|header| for November',
+      p1Sender: 'bounce+8812@mailer.northwind-payments.example',
+      p2SenderDisplayName: 'Payroll | Team=HR\\Finance',
+      deliveryAction: 'Delivered',
+    });
+    expect(row.IpEvidence).toEqual(['203.0.113.45', '2001:db8:44::10']);
+    expect((row.UrlEvidence as Record<string, unknown>[])[0]).toMatchObject({ clickCount: 3, emailCount: 4 });
+    expect((row.FileEvidence as Record<string, unknown>[]).map((f) => f.md5)).toEqual([
+      '9a8b7c6d5e4f30211f2e3d4c5b6a7980',
+      null,
+      '0123456789abcdef0123456789abcdef',
+    ]);
+    expect((row.MailboxEvidence as Record<string, unknown>[])[0]).toMatchObject({
+      displayName: 'Diego Siciliani',
+    });
+    expect((row.MailClusterEvidence as Record<string, unknown>[])[0]).toMatchObject({ mailCount: 4 });
+    expect(row.ActionTypes).toEqual(['EmailRemediation', 'BlockUrl', 'MailboxConfigurationRemediation']);
+    expect(row.ActionStatuses).toEqual(['Pending', 'Completed', 'Failed']);
+  });
+
+  it('leaves the evidence columns out when an investigation names no entities', () => {
+    const row = rowOf(loadRecordFixture('air-64-empty-actions-no-data').raw);
+    for (const c of [
+      'MailEvidence',
+      'IpEvidence',
+      'UrlEvidence',
+      'FileEvidence',
+      'MailboxEvidence',
+      'MailClusterEvidence',
+      'ActionTypes',
+    ]) {
+      expect(row[c], c).toBeUndefined();
+    }
+  });
+});

@@ -75,3 +75,47 @@ describe('splunk format', () => {
     expect(e.fields.atp_invalid_reason).toMatch(/not JSON/);
   });
 });
+
+describe('splunk format: investigation entities', () => {
+  it('fills the CIM Email fields with every investigated mail and adds atp_* fields for the rest', () => {
+    const { fields } = decode(loadRecordFixture('air-64-every-entity-objects').raw);
+    expect(fields).toMatchObject({
+      src: ['203.0.113.45', '2001:db8:44::10'],
+      src_user: ['bounce+8812@mailer.northwind-payments.example'],
+      recipient: ['diego.siciliani@contoso.example'],
+      subject: ['Salary adjustment\r\nCEF:0|fake|header| for November'],
+      message_id: ['<PAY-20261121-0658@northwind-payments.example>'],
+      internal_message_id: ['b7c8d9e0-f1a2-4b3c-8d4e-5f6a7b8c9d0e', 'c0d1e2f3-a4b5-4c6d-8e7f-8091a2b3c4d5'],
+      atp_network_message_id: [
+        'b7c8d9e0-f1a2-4b3c-8d4e-5f6a7b8c9d0e',
+        'c0d1e2f3-a4b5-4c6d-8e7f-8091a2b3c4d5',
+      ],
+      atp_mail_p2_sender: ['payroll@northwind-payments.example'],
+      atp_mail_p2_sender_display_name: ['Payroll | Team=HR\\Finance'],
+      atp_mail_delivery_location: ['Inbox'],
+      atp_file_sha1: ['3c5e7a9b1d2f4a6c8e0b2d4f6a8c0e2b4d6f8a0c'],
+      atp_file_md5: ['9a8b7c6d5e4f30211f2e3d4c5b6a7980', '0123456789abcdef0123456789abcdef'],
+      atp_malware_family: ['Trojan:O97M/Dropper'],
+      atp_mailbox_aad_id: ['22222222-3333-4444-8555-666666666666'],
+      atp_cluster_query: ['(SenderIp:"203.0.113.45")'],
+      atp_action_type: ['EmailRemediation', 'BlockUrl', 'MailboxConfigurationRemediation'],
+      atp_action_status: ['Pending', 'Completed', 'Failed'],
+      atp_action_approved_by: ['secops.lead@contoso.example'],
+    });
+    expect(JSON.parse(fields.atp_cluster?.[0] ?? '{}')).toMatchObject({
+      mailCount: 4,
+      countByThreatType: { Phish: 3, Malware: 1 },
+    });
+    expect(
+      (fields.atp_action as string[]).map((a) => (JSON.parse(a) as { approval?: string }).approval ?? null),
+    ).toEqual(['None', 'Approved', null]);
+  });
+
+  it('keeps an investigation with no entities to its alert fields', () => {
+    const { fields } = decode(loadRecordFixture('air-64-empty-actions-no-data').raw);
+    expect(Object.keys(fields).filter((k) => k.startsWith('atp_mail') || k.startsWith('atp_action'))).toEqual(
+      [],
+    );
+    expect(fields.internal_message_id).toBeUndefined();
+  });
+});

@@ -92,6 +92,8 @@ export function cimFields(event: NormalizedEvent): Record<string, FieldValue> {
   // Alerts data model (and fields shared by every model).
   set('app', event.kind === 'audit' ? (event.workload ?? 'Office 365') : VENDOR_PRODUCT);
   set('vendor_product', event.kind === 'audit' ? 'Microsoft Office 365' : VENDOR_PRODUCT);
+  // The add-on's own alias (OrganizationId as vendor_account), at index time too, for installs without it.
+  set('vendor_account', event.tenantId);
   set('id', event.id);
   set('type', event.isAlert ? 'alert' : 'event');
   set('severity', event.severity);
