@@ -132,7 +132,7 @@ describe('OCSF format', () => {
       expect(at(cluster, 'data.count_by_threat_type')).toEqual({ Phish: 3, Malware: 1 });
     });
 
-    it('lists each action as a related event with its targets, and its status and approver in remediation', () => {
+    it('lists each action as a related event with its targets and approver, and its status in remediation.desc', () => {
       const related = at(doc, 'finding_info.related_events') as { uid: string; type?: string }[];
       expect(related.map((r) => r.type)).toEqual([
         'Alert',
@@ -149,6 +149,18 @@ describe('OCSF format', () => {
         'BlockUrl: Completed: approval Approved: approved by secops.lead@contoso.example',
       );
       expect(at(doc, 'unmapped.Actions.1.ActionApproval')).toBe('Approved');
+    });
+
+    it('keeps what of an action has no attribute in unmapped.atp_siem_actions, $ref targets resolved', () => {
+      expect(at(doc, 'unmapped.atp_siem_actions.0')).toMatchObject({
+        status: 'Pending',
+        approval: 'None',
+        pending_type: 'User',
+        target_types: ['mailcluster'],
+      });
+      expect(at(doc, 'unmapped.atp_siem_actions.1.approved_by')).toBe('secops.lead@contoso.example');
+      // The third action's only entity is {"$ref": "5"}, the mailbox of the second.
+      expect(at(doc, 'unmapped.atp_siem_actions.2.mailboxes')).toEqual(['diego.siciliani@contoso.example']);
     });
   });
 

@@ -2,8 +2,8 @@
  * OCSF 1.3.0 JSON, one event per record.
  *
  * Classes: record 28 → Email Activity (4009, activity Scan); 41 → Email URL
- * Activity (4012, Scan; deprecated in 1.3.0 but the only email class for a
- * URL, and a click has no place in Email Activity); 47 → Detection Finding
+ * Activity (4012, Scan: the 1.3.0 class for a URL of a mail; a click has no
+ * place in Email Activity); 47 → Detection Finding
  * (2004: the file sits in SharePoint/OneDrive/Teams, not in a mail, so Email
  * File Activity 4011, which requires an email_uid, would misstate it); 64 →
  * Detection Finding (2004, Create/Update/Close from the investigation status,
@@ -731,6 +731,32 @@ function classPart(e: NormalizedEvent): ClassPart {
   }
 }
 
+/**
+ * The actions as the model reads them (`$ref` targets resolved, JSON strings parsed): what of an
+ * action has no OCSF attribute (status, approval, approver, pending type, targets, times).
+ */
+function actionsUnmapped(actions: readonly InvestigationAction[]): unknown[] | null {
+  const out = compact(
+    actions.map((a) => ({
+      id: a.id,
+      type: a.type,
+      status: a.status,
+      approval: a.approval,
+      approved_by: a.approvedBy,
+      pending_type: a.pendingType,
+      description: a.description,
+      target_types: a.targetTypes,
+      mailboxes: a.mailboxes,
+      network_message_ids: a.networkMessageIds,
+      urls: a.urls,
+      related_alert_ids: a.relatedAlertIds,
+      start_time: a.startTime,
+      end_time: a.endTime,
+    })),
+  ) as unknown[] | undefined;
+  return Array.isArray(out) && out.length > 0 ? out : null;
+}
+
 /** Builds the OCSF event (after `compact`). Exported for tests. */
 export function toOcsf(input: FormatInput): Record<string, unknown> {
   const e = input.event;
@@ -776,6 +802,8 @@ export function toOcsf(input: FormatInput): Record<string, unknown> {
   const out = compact(doc) as Record<string, unknown>;
   const unmapped = unmappedOf(input);
   if (e.invalidReason) unmapped['atp_siem_invalid_reason'] = e.invalidReason;
+  const actions = e.kind === 'investigation' ? actionsUnmapped(e.investigation?.actions ?? []) : null;
+  if (actions) unmapped['atp_siem_actions'] = actions;
   if (Object.keys(unmapped).length > 0) out['unmapped'] = unmapped;
   return out;
 }
