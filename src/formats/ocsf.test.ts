@@ -164,6 +164,21 @@ describe('OCSF format', () => {
     });
   });
 
+  it('gives an investigation, the mail and the click the same lower-case NetworkMessageId to join on', () => {
+    const click = JSON.parse(loadRecordFixture('click-41-blocked').raw) as Record<string, unknown>;
+    const nmid = 'B7C8D9E0-F1A2-4B3C-8D4E-5F6A7B8C9D0E';
+    const doc = JSON.parse(
+      ocsfFormat.encode(toFormatInput(JSON.stringify({ ...click, SourceId: nmid }))),
+    ) as unknown;
+    expect(at(doc, 'email_uid')).toBe(nmid.toLowerCase());
+    const investigation = ocsfOf('air-64-every-entity-objects');
+    expect(at(investigation, 'evidences.0.email.uid')).toBe(nmid.toLowerCase());
+    const teams = JSON.parse(
+      ocsfFormat.encode(toFormatInput(JSON.stringify({ ...click, SourceId: '19:Meeting_X@thread.v2' }))),
+    ) as unknown;
+    expect(at(teams, 'email_uid')).toBe('19:Meeting_X@thread.v2');
+  });
+
   it('maps other audit records to API Activity and keeps unmapped fields', () => {
     const doc = ocsfOf('unknown-9999-future-type');
     expect(at(doc, 'class_uid')).toBe(6003);

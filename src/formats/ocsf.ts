@@ -28,7 +28,7 @@ import type {
   MailboxEvidence,
   NormalizedEvent,
 } from '../schema/index.js';
-import { SEVERITY_IDS, urlParts } from '../schema/index.js';
+import { SEVERITY_IDS, isGuid, urlParts } from '../schema/index.js';
 import { eventTitle } from './cef.js';
 import type { Format, FormatInput } from './format.contract.js';
 import { compact } from './format.contract.js';
@@ -204,7 +204,7 @@ function observablesOf(e: NormalizedEvent): Observable[] {
   } else if (e.kind === 'url-click') {
     o.add('device.ip', OBS.ip, e.actors.clientIp);
     o.add('url.url_string', OBS.url, e.urlClick?.url);
-    o.add('email_uid', OBS.resource, e.urlClick?.sourceId);
+    o.add('email_uid', OBS.resource, clickEmailUid(e));
   } else if (e.kind === 'file') {
     e.files.forEach((f) => {
       o.add('evidences.file.name', OBS.fileName, f.name);
@@ -314,6 +314,15 @@ function emailActivity(e: NormalizedEvent): ClassPart {
   };
 }
 
+/**
+ * 41's `SourceId`: a NetworkMessageId in lower case, as 28's `email.uid` and 64's evidence mails
+ * carry it, so the three join; any other id (a Teams thread) as received.
+ */
+function clickEmailUid(e: NormalizedEvent): string | null {
+  const id = e.urlClick?.sourceId ?? null;
+  return id && isGuid(id) ? id.toLowerCase() : id;
+}
+
 function emailUrlActivity(e: NormalizedEvent): ClassPart {
   const c = e.urlClick;
   return {
@@ -325,7 +334,7 @@ function emailUrlActivity(e: NormalizedEvent): ClassPart {
     activity_name: 'Scan',
     profiles: ['security_control', 'host'],
     body: {
-      email_uid: c?.sourceId || UNKNOWN,
+      email_uid: clickEmailUid(e) || UNKNOWN,
       url: ocsfUrl(c?.url ?? null) ?? { url_string: UNKNOWN },
       actor: { user: ocsfUser(e.actors.user?.id) },
       device: e.actors.clientIp ? { ip: e.actors.clientIp, type_id: 0, type: 'Unknown' } : null,
