@@ -188,6 +188,31 @@ describe('cef format: investigation entities', () => {
     expect(JSON.parse(e.extensions.mdoOmittedItems ?? '{}')).toEqual({ mdoActions: 40 - kept });
   });
 
+  it('keeps all lists of a line within 5000 bytes, join keys first, so the line stays under 8 KiB', () => {
+    const record = JSON.parse(loadRecordFixture('air-64-every-entity-objects').raw) as {
+      Actions: object[];
+      Data: { Entities: object[] };
+    };
+    const nmid = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    record.Data.Entities = Array.from({ length: 30 }, (_, i) => ({
+      Type: 'mailMessage',
+      NetworkMessageId: nmid(i),
+      Subject: `Überweisung ${i} ${'ü'.repeat(150)}`,
+      Recipient: `user${i}@contoso.example`,
+    }));
+    record.Actions = Array.from({ length: 40 }, (_, i) => ({
+      ActionId: `urn:a:${i}`,
+      ActionType: 'EmailRemediation',
+    }));
+    const line = cefFormat.encode(toFormatInput(JSON.stringify(record)));
+    expect(Buffer.byteLength(line)).toBeLessThan(8192);
+    const e = parseCef(line);
+    expect(JSON.parse(e.extensions.mdoNetworkMessageIds ?? '[]')).toHaveLength(30);
+    const omitted = JSON.parse(e.extensions.mdoOmittedItems ?? '{}') as Record<string, number>;
+    expect(omitted.mdoMails).toBeGreaterThan(0);
+    expect(omitted.mdoActions).toBeGreaterThan(0);
+  });
+
   it('leaves the entity keys out of an investigation without entities or actions', () => {
     const keys = Object.keys(encode(loadRecordFixture('air-64-empty-actions-no-data').raw).extensions);
     expect(keys.filter((k) => k.startsWith('mdo'))).toEqual([]);

@@ -169,8 +169,8 @@ export function policyText(event: NormalizedEvent): string | null {
 }
 
 /**
- * The longest text one many-valued key carries (CEF's `cs*` limit, which we also apply to our own keys and
- * to LEEF's): a list is cut by whole items, never inside one, so the value stays valid JSON.
+ * The most one many-valued key carries, in UTF-8 bytes (CEF's `cs*` length, which we also apply to our own
+ * keys and to LEEF's): a list is cut by whole items, never inside one, so the value stays valid JSON.
  */
 export const LIST_VALUE_LIMIT = 4000;
 /** Strings inside list items are cut to this first, so that one hostile subject costs one item at most. */
@@ -271,30 +271,38 @@ export function investigationLists(event: NormalizedEvent): EvidenceList[] {
 }
 
 /**
- * A list as a JSON array of at most `limit` characters: the items that fit, in order; `omitted` counts the
+ * A list as a JSON array of at most `limit` UTF-8 bytes: the items that fit, in order; `omitted` counts the
  * rest (an empty array is never returned: when not even the first item fits, `text` is null).
  *
- * @example jsonList(['a', 'b'], 7) // { text: '["a"]', omitted: 1 }
+ * @example jsonList(['a', 'b'], 7) // { text: '["a"]', bytes: 5, omitted: 1 }
  */
 export function jsonList(
   items: readonly unknown[],
   limit = LIST_VALUE_LIMIT,
-): { text: string | null; omitted: number } {
+): { text: string | null; bytes: number; omitted: number } {
   const parts: string[] = [];
-  let length = 2;
+  let bytes = 2;
   for (const item of items) {
     const part = JSON.stringify(item);
-    const extra = part.length + (parts.length > 0 ? 1 : 0);
-    if (length + extra > limit) break;
+    const extra = Buffer.byteLength(part) + (parts.length > 0 ? 1 : 0);
+    if (bytes + extra > limit) break;
     parts.push(part);
-    length += extra;
+    bytes += extra;
   }
-  return { text: parts.length === 0 ? null : `[${parts.join(',')}]`, omitted: items.length - parts.length };
+  const text = parts.length === 0 ? null : `[${parts.join(',')}]`;
+  return { text, bytes: text === null ? 0 : bytes, omitted: items.length - parts.length };
 }
 
 /**
- * The lists as `[key, JSON text]` pairs for one line format, and, when a list did not fit, an `omitted` pair
- * (`{"<key>":<items left out>}`) so a reader knows the list is partial.
+ * What all lists of one line may take together, in UTF-8 bytes before escaping: with the other keys, a
+ * record-64 line then stays under the 8 KiB message size rsyslog and syslog-ng accept by default (a longer
+ * line is cut by the receiver, silently). The join keys come first, so they are the last to be cut.
+ */
+export const LIST_TOTAL_BUDGET = 5000;
+
+/**
+ * The lists as `[key, JSON text]` pairs for one line format, and, when a list did not fit (alone or in the
+ * line's budget), an `omitted` pair (`{"<key>":<items left out>}`) so a reader knows the list is partial.
  */
 export function listPairs(
   event: NormalizedEvent,
@@ -303,10 +311,12 @@ export function listPairs(
 ): [string, string][] {
   const out: [string, string][] = [];
   const omitted: Record<string, number> = {};
+  let budget = LIST_TOTAL_BUDGET;
   for (const list of investigationLists(event)) {
     const key = list[format];
-    const { text, omitted: left } = jsonList(list.items);
+    const { text, bytes, omitted: left } = jsonList(list.items, Math.min(LIST_VALUE_LIMIT, budget));
     if (text !== null) out.push([key, text]);
+    budget -= bytes;
     if (left > 0) omitted[key] = left;
   }
   if (Object.keys(omitted).length > 0) out.push([omittedKey, JSON.stringify(omitted)]);
