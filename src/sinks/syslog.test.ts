@@ -300,7 +300,11 @@ describe('syslog sink against rsyslog', () => {
   });
 
   it('sends pretty-printed raw records (newlines between JSON tokens) as one LF-framed line each, still the same JSON', async () => {
-    const s = await started({ url: `tcp://127.0.0.1:${rs.tcpPort}`, format: 'raw' });
+    const s = await started({
+      url: `tcp://127.0.0.1:${rs.tcpPort}`,
+      format: 'raw',
+      max_message_bytes: 32_768,
+    });
     const fixtures = loadRecordFixtures();
     const batch: SinkEvent[] = fixtures.map((f, i) => ({
       offset: i + 1,
