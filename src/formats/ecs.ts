@@ -1,48 +1,67 @@
 /**
- * Elastic Common Schema 8.11 (the version Elastic's own o365 integration
- * writes). A superset of that integration's output, so its rules and
- * dashboards keep working: `o365.audit.*` holds the original fields (with
- * AIR `Data`/`Actions` and Name/Value lists parsed the way it parses them),
- * `event.provider`, `event.code`, `event.dataset: o365.audit`,
- * `organization.id`, `host.id`, `client.*`. On top, the Defender fields are
- * mapped properly: `event.kind: alert` for detections, category/type/action/
- * outcome per case (a blocked phish is a failed delivery, not a success),
- * `email.*`, `url.*`, `file.*`, `threat.*`, `rule.*`, `related.*`, the real
- * user in `user.*` rather than `ThreatIntel`, and the portal deep link in
- * `event.url`/`event.reference`.
+ * Elastic Common Schema 9.4 (the version of the `@elastic/ecs` definitions the
+ * document is typed and validated against; Elastic's o365 integration writes
+ * 8.11.0, and every 8.11 field we write is unchanged in 9.4). A superset of
+ * that integration's output, so its rules and dashboards keep working:
+ * `o365.audit.*` holds the original fields (with AIR `Data`/`Actions` and
+ * Name/Value lists parsed the way it parses them), `event.provider`,
+ * `event.code`, `event.dataset: o365.audit`, `organization.id`, `host.id`,
+ * `client.*`. On top, the Defender fields are mapped properly: `event.kind:
+ * alert` for detections, category/type/action/outcome per case (a blocked
+ * phish is a failed delivery, not a success), `email.*`, `url.*`, `file.*`,
+ * `threat.*` (with one `threat.enrichments` item per AIR entity), `rule.*`,
+ * `related.*`, the real user in `user.*` rather than `ThreatIntel`, and the
+ * portal deep link in `event.url`/`event.reference`. What ECS has no field
+ * for is under `atp_siem.*`.
+ *
+ * The document is typed against `@elastic/ecs` (src/formats/ecs/document.ts),
+ * so a non-ECS field fails `tsc`; values of `ip`, `date` and numeric fields
+ * are checked against ECS's field table at encode time and an invalid one is
+ * left out (the original stays in `o365.audit`), listed in
+ * `atp_siem.invalid_fields` and tagged `atp-siem-invalid-value`.
  *
  * Deliberate difference: for Defender records `event.action` is the
  * normalized action (`blocked`, `clicked-through-warning`, …); the Microsoft
  * operation (`TIMailData`) stays in `o365.audit.Operation`. Generic audit
  * records keep `event.action` = Operation, as the integration does.
  */
-import type { FileInfo, NormalizedEvent, UrlParts } from '../schema/index.js';
+import type { FileInfo, NormalizedEvent } from '../schema/index.js';
 import { SEVERITY_IDS, urlParts } from '../schema/index.js';
 import { eventTitle } from './cef.js';
+import type { Draft, EcsDocument } from './ecs/document.js';
+import {
+  DEFENDER,
+  ecsUrlFields,
+  emailDirection,
+  investigationEmail,
+  investigationEnrichments,
+  investigationNamespace,
+  investigationRelated,
+} from './ecs/investigation.js';
 import type { Format, FormatInput } from './format.contract.js';
 import { compact } from './format.contract.js';
+import { ECS_FIELDS_VERSION } from './standards/ecs-fields.js';
+import { dropInvalidEcsValues } from './standards/ecs-validate.js';
 
-export const ECS_VERSION = '8.11.0';
+/** `ecs.version`: the ECS release whose definitions type and validate the document. */
+export const ECS_VERSION = ECS_FIELDS_VERSION;
 
-const DEFENDER = 'Microsoft Defender for Office 365';
+/** Tag of a document from which an invalid value was left out (see `atp_siem.invalid_fields`). */
+export const INVALID_VALUE_TAG = 'atp-siem-invalid-value';
+
+type Doc = Draft<EcsDocument>;
 
 /** ATT&CK reference URL of a technique (`T1566.001` → …/T1566/001/) or tactic id. */
 function attackUrl(id: string): string {
   return `https://attack.mitre.org/${id.startsWith('TA') ? 'tactics' : 'techniques'}/${id.replace('.', '/')}/`;
 }
 
-const DIRECTIONS: Readonly<Record<string, string>> = {
-  inbound: 'inbound',
-  outbound: 'outbound',
-  intraorg: 'internal',
-};
-
 function fileExtension(name: string | null): string | null {
   const m = name ? /\.([A-Za-z0-9]{1,16})$/.exec(name) : null;
   return m?.[1]?.toLowerCase() ?? null;
 }
 
-function ecsFile(f: FileInfo) {
+function ecsFile(f: FileInfo): NonNullable<Doc['file']> {
   return {
     name: f.name,
     extension: fileExtension(f.name),
@@ -54,53 +73,45 @@ function ecsFile(f: FileInfo) {
   };
 }
 
-function ecsUrl(p: UrlParts | null, original: string | null) {
-  if (original === null) return null;
-  if (p === null) return { original };
-  return {
-    original,
-    full: original,
-    scheme: p.scheme,
-    domain: p.domain,
-    port: p.port,
-    path: p.path,
-    query: p.query,
-    fragment: p.fragment,
-  };
-}
-
-/** `event.category` and `event.type` from the ECS allowed values, per kind and action. */
+/**
+ * `event.category` and `event.type` from the ECS allowed values, per kind and action. Every type is one that a
+ * category of the same event expects (ECS `expected_event_types`): `allowed`/`denied` only come with
+ * `intrusion_detection`, and an investigation's phase is in `event.action`, not in a type
+ * `intrusion_detection` does not expect.
+ */
 function categorization(e: NormalizedEvent): { category: string[]; type: string[] } {
-  const controlType =
-    e.action.includes('blocked') || e.action === 'click-pending-detonation' ? 'denied' : null;
+  const ids = e.isAlert ? ['intrusion_detection'] : [];
   switch (e.kind) {
     case 'email': {
       const malware =
         e.threat?.verdict?.toLowerCase() === 'malware' || e.files.some((f) => f.verdict?.id === 1);
-      const type =
+      const control =
         e.action === 'blocked'
           ? 'denied'
           : e.action === 'delivered' || e.action === 'delivered-to-junk'
             ? 'allowed'
             : null;
       return {
-        category: ['email', ...(e.isAlert ? ['intrusion_detection'] : []), ...(malware ? ['malware'] : [])],
-        type: ['info', ...(type ? [type] : [])],
+        category: ['email', ...ids, ...(malware ? ['malware'] : [])],
+        type: ['info', ...(control && e.isAlert ? [control] : [])],
       };
     }
-    case 'url-click':
+    case 'url-click': {
+      const control =
+        e.action.includes('blocked') || e.action === 'click-pending-detonation'
+          ? 'denied'
+          : e.disposition === 'allowed'
+            ? 'allowed'
+            : null;
       return {
-        category: ['web', ...(e.isAlert ? ['intrusion_detection'] : [])],
-        type: ['access', controlType ?? (e.disposition === 'allowed' ? 'allowed' : 'info')],
+        category: ['web', ...ids],
+        type: ['access', ...(control && e.isAlert ? [control] : [])],
       };
+    }
     case 'file':
       return { category: ['file', ...(e.isAlert ? ['malware'] : [])], type: ['info'] };
-    case 'investigation': {
-      const phase = { 'investigation-started': 'start', 'investigation-completed': 'end' }[
-        e.action as string
-      ];
-      return { category: ['intrusion_detection'], type: ['info', phase ?? 'change'] };
-    }
+    case 'investigation':
+      return { category: ['intrusion_detection'], type: ['info'] };
     case 'audit':
       // As Elastic's integration: everything is `web`; sign-ins are also `authentication`.
       return e.recordType === 15
@@ -109,12 +120,13 @@ function categorization(e: NormalizedEvent): { category: string[]; type: string[
   }
 }
 
-function threatOf(e: NormalizedEvent, url: ReturnType<typeof ecsUrl>) {
-  if (!e.isAlert) return null;
+function threatOf(e: NormalizedEvent, url: Doc['url']): Doc['threat'] {
+  const enrichments = e.investigation ? investigationEnrichments(e.investigation) : [];
+  if (!e.isAlert) return enrichments.length > 0 ? { enrichments } : null;
   const badFile =
     e.files.find((f) => f.verdict?.id === 1) ?? e.files.find((f) => f.malwareFamily !== null) ?? null;
   const attack = e.attack;
-  const indicator =
+  const indicator: NonNullable<Doc['threat']>['indicator'] =
     e.kind === 'url-click' && url
       ? { type: 'url', url }
       : badFile
@@ -147,10 +159,11 @@ function threatOf(e: NormalizedEvent, url: ReturnType<typeof ecsUrl>) {
     indicator: indicator
       ? { ...indicator, provider: DEFENDER, confidence, description: e.threat?.verdict ?? null }
       : null,
+    enrichments,
   };
 }
 
-function ruleOf(e: NormalizedEvent) {
+function ruleOf(e: NormalizedEvent): Doc['rule'] {
   switch (e.kind) {
     case 'email':
       return e.threat?.policy
@@ -215,14 +228,14 @@ export function o365Audit(record: unknown): Record<string, unknown> | null {
   return out;
 }
 
-function emailOf(e: NormalizedEvent) {
+function emailOf(e: NormalizedEvent): Doc['email'] {
   const m = e.email;
   if (m) {
     return {
       local_id: m.networkMessageId,
       message_id: m.internetMessageId,
       subject: m.subject,
-      direction: DIRECTIONS[m.direction?.toLowerCase() ?? ''] ?? m.direction?.toLowerCase() ?? null,
+      direction: emailDirection(m.direction),
       delivery_timestamp: m.messageTime,
       from: { address: e.actors.from ? [e.actors.from] : [] },
       sender: { address: e.actors.mailFrom },
@@ -232,22 +245,37 @@ function emailOf(e: NormalizedEvent) {
       })),
     };
   }
-  // Clicks and investigations name mails by NetworkMessageId only.
-  return e.networkMessageIds.length > 0 ? { local_id: e.networkMessageIds } : null;
+  if (e.investigation) return investigationEmail(e.investigation);
+  // A click names its mail by NetworkMessageId only; with several, the list is in atp_siem.
+  const [only, ...more] = e.networkMessageIds;
+  return only !== undefined && more.length === 0 ? { local_id: only } : null;
 }
 
-/** Builds the ECS document (before `compact`). Exported for tests. */
-export function toEcs(input: FormatInput): Record<string, unknown> {
+function relatedOf(e: NormalizedEvent): Doc['related'] {
+  const user = e.actors.user;
+  const inv = e.investigation ? investigationRelated(e.investigation) : null;
+  const uniq = (xs: (string | null | undefined)[]) => [
+    ...new Set(xs.filter((x): x is string => typeof x === 'string' && x !== '')),
+  ];
+  return {
+    ip: uniq([e.actors.clientIp, e.actors.senderIp, ...(inv?.ip ?? [])]),
+    user: uniq([user?.id, ...e.actors.recipients, e.actors.from, e.actors.mailFrom, ...(inv?.user ?? [])]),
+    hash: uniq([...e.files.map((f) => f.sha256), ...(inv?.hash ?? [])]),
+    hosts: uniq([...e.urls.map((u) => urlParts(u)?.domain), ...(inv?.hosts ?? [])]),
+  };
+}
+
+/** Builds the ECS document. Exported for tests. */
+export function toEcs(input: FormatInput): EcsDocument {
   const e = input.event;
   const user = e.actors.user;
   const clickUrl = e.urlClick?.url ?? (e.urls.length === 1 ? (e.urls[0] ?? null) : null);
-  const url = ecsUrl(clickUrl ? urlParts(clickUrl) : null, clickUrl);
+  const url = clickUrl ? ecsUrlFields(clickUrl) : null;
   const singleFile =
     e.kind === 'file' || (e.kind === 'investigation' && e.files.length === 1) ? e.files[0] : undefined;
   const sourceIp = e.kind === 'email' ? e.actors.senderIp : e.actors.clientIp;
   const defender = e.kind !== 'audit';
-  const mailboxes = e.investigation?.entities.flatMap((x) => (x.type === 'mailbox' ? x.addresses : [])) ?? [];
-  const doc = {
+  const doc: Doc = {
     '@timestamp': e.time,
     message: eventTitle(e),
     ecs: { version: ECS_VERSION },
@@ -291,35 +319,28 @@ export function toEcs(input: FormatInput): Record<string, unknown> {
     file: singleFile ? ecsFile(singleFile) : null,
     threat: threatOf(e, url),
     rule: ruleOf(e),
-    related: {
-      ip: [...new Set([e.actors.clientIp, e.actors.senderIp].filter((x): x is string => x !== null))],
-      user: [
-        ...new Set(
-          [user?.id, ...e.actors.recipients, e.actors.from, e.actors.mailFrom, ...mailboxes].filter(
-            (x): x is string => typeof x === 'string' && x !== '',
-          ),
-        ),
-      ],
-      hash: [...new Set(e.files.map((f) => f.sha256).filter((x): x is string => x !== null))],
-    },
+    related: relatedOf(e),
     tags: ['atp-siem', ...(e.invalidReason ? ['atp-siem-invalid-record'] : [])],
     atp_siem: {
       action: e.action,
       disposition: e.disposition,
       links: e.links,
-      investigation: e.investigation
-        ? { id: e.investigation.id, type: e.investigation.type, status: e.investigation.status }
-        : null,
+      investigation: e.investigation ? investigationNamespace(e, e.investigation) : null,
     },
   };
-  const out = compact(doc) as Record<string, unknown>;
+  const out = compact(doc) as EcsDocument;
+  const invalid = dropInvalidEcsValues(out as Record<string, unknown>);
+  if (invalid.length > 0) {
+    out.tags = [...(Array.isArray(out.tags) ? out.tags : []), INVALID_VALUE_TAG];
+    out.atp_siem = { ...out.atp_siem, invalid_fields: invalid };
+  }
   const audit = o365Audit(input.record);
-  if (audit) out['o365'] = { audit };
+  if (audit) out.o365 = { audit };
   return out;
 }
 
 /**
- * ECS 8.11 JSON, one document per record.
+ * ECS JSON, one document per record.
  *
  * @example
  * JSON.parse(ecsFormat.encode(toFormatInput(raw))).event.kind; // 'alert'
