@@ -259,7 +259,15 @@ function relatedOf(e: NormalizedEvent): Doc['related'] {
   ];
   return {
     ip: uniq([e.actors.clientIp, e.actors.senderIp, ...(inv?.ip ?? [])]),
-    user: uniq([user?.id, ...e.actors.recipients, e.actors.from, e.actors.mailFrom, ...(inv?.user ?? [])]),
+    // The address and, as Elastic's integration writes it, the name before the `@`.
+    user: uniq([
+      user?.id,
+      user?.id.includes('@') ? user.id.slice(0, user.id.lastIndexOf('@')) : null,
+      ...e.actors.recipients,
+      e.actors.from,
+      e.actors.mailFrom,
+      ...(inv?.user ?? []),
+    ]),
     hash: uniq([...e.files.map((f) => f.sha256), ...(inv?.hash ?? [])]),
     hosts: uniq([...e.urls.map((u) => urlParts(u)?.domain), ...(inv?.hosts ?? [])]),
   };
@@ -314,6 +322,7 @@ export function toEcs(input: FormatInput): EcsDocument {
     client: e.actors.clientIp
       ? { ip: e.actors.clientIp, address: e.actors.clientIp, port: e.actors.clientPort }
       : null,
+    network: e.actors.clientIp ? { type: e.actors.clientIp.includes(':') ? 'ipv6' : 'ipv4' } : null,
     email: emailOf(e),
     url,
     file: singleFile ? ecsFile(singleFile) : null,
