@@ -177,6 +177,29 @@ describe('ECS record 64: the investigation entities', () => {
     },
   );
 
+  it('with two mails writes no email.* (ECS holds one mail) and keeps both in atp_siem.investigation.mails and the enrichments', () => {
+    const record = JSON.parse(loadRecordFixture('air-64-every-entity-objects').raw) as {
+      Data: { Entities: Record<string, unknown>[] };
+    };
+    const mail = record.Data.Entities.find((x) => x['Type'] === 'mailMessage');
+    record.Data.Entities.push({
+      ...mail,
+      NetworkMessageId: 'C0D1E2F3-A4B5-4C6D-8E7F-8091A2B3C4D5',
+      InternetMessageId: '<second@northwind-payments.example>',
+      P2Sender: 'hr@northwind-payments.example',
+    });
+    const d = toEcs(toFormatInput(JSON.stringify(record)));
+    expect(d.email).toBeUndefined();
+    expect(d.atp_siem?.investigation?.mails?.map((m) => m.network_message_id)).toEqual([
+      'b7c8d9e0-f1a2-4b3c-8d4e-5f6a7b8c9d0e',
+      'c0d1e2f3-a4b5-4c6d-8e7f-8091a2b3c4d5',
+    ]);
+    expect(d.threat?.enrichments?.map((x) => x.indicator?.email?.address).filter(Boolean)).toEqual(
+      expect.arrayContaining(['payroll@northwind-payments.example', 'hr@northwind-payments.example']),
+    );
+    expect(d.related?.user).toContain('hr@northwind-payments.example');
+  });
+
   it('joins a click (41) to the mail it came from on email.local_id, as the mail (28) carries it', () => {
     const click = ecsOf('click-41-no-click-action');
     expect(at(click, 'email.local_id')).toBe('7c6d5e4f-3a2b-4c1d-9e8f-7a6b5c4d3e2f');
