@@ -26,6 +26,7 @@ import {
   type MappingNode,
 } from './elasticsearch/template.js';
 import type { FormatId } from '../formats/index.js';
+import { ECS_FIELD_TYPES } from '../formats/standards/ecs-fields.js';
 import type { Sink, SinkEvent } from './types.js';
 
 runSinkContract('elasticsearch', () => startSearchHarness('elasticsearch'), {
@@ -457,6 +458,26 @@ describe('elasticsearch sink: the template covers what the formats emit', () => 
       else expect([...unmapped]).toEqual([]);
     },
   );
+
+  it("maps every ECS field with a type of that field's ECS type family (from ECS's own field table)", () => {
+    // The template may refine within a family (wildcard or stored keyword, text for match_only_text).
+    const family: Record<string, readonly string[]> = {
+      keyword: ['keyword', 'constant_keyword', 'wildcard'],
+      wildcard: ['keyword', 'wildcard'],
+      stored: ['keyword'],
+      text: ['match_only_text', 'text'],
+      long: ['long', 'integer'],
+      float: ['float', 'scaled_float', 'double'],
+      date: ['date'],
+      ip: ['ip'],
+      nested: ['nested'],
+      flattened: ['flattened'],
+    };
+    const wrong = ECS_FIELDS.filter(([p]) => !p.startsWith('atp_siem.') && !p.startsWith('o365.'))
+      .map(([p, type]) => [p, type, ECS_FIELD_TYPES[p]] as const)
+      .filter(([, type, ecs]) => ecs === undefined || !(family[type] ?? []).includes(ecs));
+    expect(wrong).toEqual([]);
+  });
 
   it('lists each ECS field once', () => {
     const paths = ECS_FIELDS.map(([p]) => p);
