@@ -640,8 +640,10 @@ export class DeliveryDriver {
       records.map((r) => r.raw),
       this.#format.id,
     );
+    // Each batch waits for every batch read before it, not only the previous one's encoding: a previous batch
+    // still waiting on its own predecessor must not be overtaken (two workers finish out of order).
     const before = this.#encoded;
-    this.#encoded = mine.catch(() => undefined);
+    this.#encoded = before.then(() => mine).catch(() => undefined);
     await before;
     try {
       return assembleEncoded(records, this.#format, await mine);

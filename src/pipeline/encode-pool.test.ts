@@ -160,6 +160,28 @@ describe('the delivery driver with an encode pool', () => {
     expect(sink.received.map((e) => e.offset)).toEqual(stored.map((r) => r.offset));
   });
 
+  it('hands batches to the sink in offset order even when a later batch encodes long before an earlier one', async () => {
+    await store.commitBlob(
+      makeBlob(),
+      Array.from({ length: 21 }, () => makeRecord({}, { recordType: 28, verdict: 'Phish' })),
+    );
+    const stored = await store.readFrom(0, 100);
+    const inline = inlineEncoder();
+    let calls = 0;
+    // The first batch takes long; the second and third are immediate.
+    const uneven: RecordEncoder = {
+      encode: async (raws, format) => {
+        calls += 1;
+        if (calls === 1) await new Promise((r) => setTimeout(r, 150));
+        return inline.encode(raws, format);
+      },
+      close: async () => undefined,
+    };
+    const sink = await deliverAll(uneven, 21);
+    expect(calls).toBe(3);
+    expect(sink.received.map((e) => e.offset)).toEqual(stored.map((r) => r.offset));
+  });
+
   it('encodes a batch inline when the pool fails it, and still delivers it whole', async () => {
     await store.commitBlob(
       makeBlob(),
