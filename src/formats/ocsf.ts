@@ -33,6 +33,7 @@ import { eventTitle } from './cef.js';
 import type { Format, FormatInput } from './format.contract.js';
 import { compact } from './format.contract.js';
 import { parseIfJson } from './ecs.js';
+import { actionRecord } from './actions.js';
 
 export const OCSF_VERSION = '1.3.0';
 
@@ -745,24 +746,7 @@ function classPart(e: NormalizedEvent): ClassPart {
  * action has no OCSF attribute (status, approval, approver, pending type, targets, times).
  */
 function actionsUnmapped(actions: readonly InvestigationAction[]): unknown[] | null {
-  const out = compact(
-    actions.map((a) => ({
-      id: a.id,
-      type: a.type,
-      status: a.status,
-      approval: a.approval,
-      approved_by: a.approvedBy,
-      pending_type: a.pendingType,
-      description: a.description,
-      target_types: a.targetTypes,
-      mailboxes: a.mailboxes,
-      network_message_ids: a.networkMessageIds,
-      urls: a.urls,
-      related_alert_ids: a.relatedAlertIds,
-      start_time: a.startTime,
-      end_time: a.endTime,
-    })),
-  ) as unknown[] | undefined;
+  const out = compact(actions.map(actionRecord)) as unknown[] | undefined;
   return Array.isArray(out) && out.length > 0 ? out : null;
 }
 

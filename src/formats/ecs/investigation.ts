@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import type { InvestigationInfo, NormalizedEvent } from '../../schema/index.js';
 import { urlParts } from '../../schema/index.js';
 import type { AtpSiemFields, Draft, EcsDocument, EcsEnrichment, EcsIndicator } from './document.js';
+import { actionRecord } from '../actions.js';
 
 export const DEFENDER = 'Microsoft Defender for Office 365';
 
@@ -195,21 +196,6 @@ export function investigationNamespace(
       cluster_by_value: c.clusterByValue,
       urn: c.urn,
     })),
-    actions: inv.actions.map((a) => ({
-      id: a.id,
-      type: a.type,
-      status: a.status,
-      approval: a.approval,
-      approved_by: a.approvedBy,
-      pending_type: a.pendingType,
-      description: a.description,
-      target_types: a.targetTypes,
-      mailboxes: a.mailboxes,
-      network_message_ids: a.networkMessageIds.map((x) => x.toLowerCase()),
-      urls: a.urls,
-      related_alert_ids: a.relatedAlertIds,
-      start_time: a.startTime,
-      end_time: a.endTime,
-    })),
+    actions: inv.actions.map(actionRecord),
   };
 }
