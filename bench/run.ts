@@ -226,6 +226,9 @@ interface SinkRun {
   /** RSS sampled while the first fifth of the store was delivered, and over all of it: flat means equal. */
   rss_first_fifth_mb: number;
   rss_sampled_max_mb: number;
+  /** V8 heap in use, the same two ways: what the sink's own objects hold. */
+  heap_first_fifth_mb: number;
+  heap_max_mb: number;
   records: number;
 }
 
@@ -245,12 +248,16 @@ async function deliverInChild(config: string, dataDir: string, sink: string): Pr
     peak_rss_mb: number;
     rss_first_fifth_mb: number;
     rss_sampled_max_mb: number;
+    heap_first_fifth_mb: number;
+    heap_max_mb: number;
   };
   return {
     records_per_s: Math.round(r.records / r.seconds),
     peak_rss_mb: r.peak_rss_mb,
     rss_first_fifth_mb: r.rss_first_fifth_mb,
     rss_sampled_max_mb: r.rss_sampled_max_mb,
+    heap_first_fifth_mb: r.heap_first_fifth_mb,
+    heap_max_mb: r.heap_max_mb,
     records: r.records,
   };
 }
@@ -269,7 +276,7 @@ async function sinkPasses(
     Object.assign(process.env, env);
     const run = await deliverInChild(config, dataDir, name);
     note(
-      `sink ${name}: ${run.records} events, ${run.records_per_s}/s, peak RSS ${run.peak_rss_mb} MB (sampled: ${run.rss_first_fifth_mb} MB over the first fifth, ${run.rss_sampled_max_mb} MB over all)`,
+      `sink ${name}: ${run.records} events, ${run.records_per_s}/s, peak RSS ${run.peak_rss_mb} MB (sampled: ${run.rss_first_fifth_mb} MB over the first fifth, ${run.rss_sampled_max_mb} MB over all; heap ${run.heap_first_fifth_mb} / ${run.heap_max_mb} MB)`,
     );
     runs[name] = run;
   };

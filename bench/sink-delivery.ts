@@ -45,9 +45,15 @@ await driver.start();
 // against the peak over all of it. A backlog held in memory would make the second grow with the store.
 let sampledMax = 0;
 let firstFifthMax: number | undefined;
+let heapMax = 0;
+let heapFirstFifth: number | undefined;
 while (driver.snapshot().offset < last) {
   sampledMax = Math.max(sampledMax, process.memoryUsage.rss());
-  if (firstFifthMax === undefined && driver.snapshot().offset >= last / 5) firstFifthMax = sampledMax;
+  heapMax = Math.max(heapMax, process.memoryUsage().heapUsed);
+  if (firstFifthMax === undefined && driver.snapshot().offset >= last / 5) {
+    firstFifthMax = sampledMax;
+    heapFirstFifth = heapMax;
+  }
   await new Promise((r) => setTimeout(r, 20));
 }
 const seconds = (performance.now() - started) / 1000;
@@ -65,5 +71,7 @@ process.stdout.write(
     rss_at_start_mb: rssAtStart,
     rss_first_fifth_mb: Math.round((firstFifthMax ?? sampledMax) / 1024 / 1024),
     rss_sampled_max_mb: Math.round(sampledMax / 1024 / 1024),
+    heap_first_fifth_mb: Math.round((heapFirstFifth ?? heapMax) / 1024 / 1024),
+    heap_max_mb: Math.round(heapMax / 1024 / 1024),
   })}\n`,
 );
