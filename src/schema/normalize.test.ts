@@ -86,6 +86,12 @@ describe('normalize', () => {
   });
 
   describe('record 41', () => {
+    it('lower-cases a SourceId that is a NetworkMessageId, so it joins the mail in every format', () => {
+      const base = fixture('click-41-blocked');
+      const e = normalize({ ...base, SourceId: String(base['SourceId']).toUpperCase() }).event;
+      expect(e.urlClick?.sourceId).toBe(String(base['SourceId']).toLowerCase());
+    });
+
     it('reads UrlClickAction, URLClickAction, any-case keys and an absent click action', () => {
       expect(eventOf('click-41-blocked').urlClick?.clickAction).toEqual({ id: 2, name: 'Blockpage' });
       expect(eventOf('click-41-clicked-through').urlClick?.clickAction).toEqual({
@@ -162,6 +168,50 @@ describe('normalize', () => {
   });
 
   describe('record 64', () => {
+    const withEntities = (entities: unknown[]) =>
+      normalize({ ...fixture('air-64-untyped-no-actions-string-data'), Data: { Entities: entities } }).event
+        .investigation?.evidence;
+
+    it('counts an entity without Type that has only the documented mail fields as a mail', () => {
+      const ev = withEntities([
+        { Sender: 'x@fabrikam.example', Recipient: 'r@contoso.example', Urls: ['http://u.example/'] },
+      ]);
+      expect(ev?.mails.map((m) => [m.sender, m.recipient, m.urls])).toEqual([
+        ['x@fabrikam.example', 'r@contoso.example', ['http://u.example/']],
+      ]);
+    });
+
+    it('keeps two clusters without Urn that share a query but not their time and mails', () => {
+      const ev = withEntities([
+        { Type: 'mailCluster', Query: 'Q', QueryTime: '1', NetworkMessageIds: ['N1'], MailCount: 1 },
+        { Type: 'mailCluster', Query: 'Q', QueryTime: '2', NetworkMessageIds: ['N2'], MailCount: 5 },
+      ]);
+      expect(ev?.clusters.map((c) => [c.networkMessageIds, c.mailCount])).toEqual([
+        [['n1'], 1],
+        [['n2'], 5],
+      ]);
+    });
+
+    it('keeps two same-named files told apart only by other hashes, and a second value of a known hash', () => {
+      const ev = withEntities([
+        { Type: 'file', Name: 'a.pdf', FileHashes: [{ Algorithm: 'SHA256AC', Value: 'AC:1' }] },
+        { Type: 'file', Name: 'a.pdf', FileHashes: [{ Algorithm: 'SHA256AC', Value: 'AC:2' }] },
+        {
+          Type: 'file',
+          Name: 'b.bin',
+          FileHashes: [
+            { Algorithm: 'MD5', Value: '0123456789abcdef0123456789abcdef' },
+            { Algorithm: 'MD5', Value: 'fedcba9876543210fedcba9876543210' },
+          ],
+        },
+      ]);
+      expect(ev?.files.map((f) => [f.name, f.md5, f.otherHashes.map((h) => h.value)])).toEqual([
+        ['a.pdf', null, ['AC:1']],
+        ['a.pdf', null, ['AC:2']],
+        ['b.bin', '0123456789abcdef0123456789abcdef', ['fedcba9876543210fedcba9876543210']],
+      ]);
+    });
+
     it('parses Data and Actions given as JSON strings, resolving $ref', () => {
       const e = eventOf('air-64-remediated-strings');
       const inv = e.investigation;

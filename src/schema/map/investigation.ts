@@ -80,7 +80,17 @@ export function entityType(e: AirEntity): string {
   const t = foldName(e.Type ?? '');
   if (t !== '') return t === 'user' ? 'mailbox' : t;
   if (e.Query != null || e.MailCount != null || e.CountByThreatType != null) return 'mailcluster';
-  if (e.InternetMessageId != null || e.NetworkMessageId != null || e.Subject != null || e.P1Sender != null)
+  if (
+    e.InternetMessageId != null ||
+    e.NetworkMessageId != null ||
+    e.Subject != null ||
+    e.P1Sender != null ||
+    e.Sender != null ||
+    e.Recipient != null ||
+    e.SenderIP != null ||
+    e.ReceivedDate != null ||
+    e.Files != null
+  )
     return 'mailmessage';
   if (e.MailboxPrimaryAddress != null || e.Upn != null || e.AadId != null) return 'mailbox';
   if (e.Algorithm != null && e.Value != null) return 'filehash';
@@ -175,7 +185,8 @@ function fileEvidence(e: FileLike): FileEvidence {
     if (value === null) continue;
     const known = HASH_BYTES[foldName(algorithm)];
     const hex = known ? toHashHex(value, known.bytes) : null;
-    if (known && hex !== null) out[known.key] ??= hex;
+    // A second, different value of a known algorithm is kept among the other hashes, not dropped.
+    if (known && hex !== null && (out[known.key] === null || out[known.key] === hex)) out[known.key] = hex;
     else out.otherHashes.push({ algorithm, value });
   }
   return out;
@@ -210,8 +221,12 @@ function mergeBy<T extends object>(items: T[], key: (t: T) => string | null): T[
   return out;
 }
 
+/** Files are one file when a hash says so; without a known hash, only when name and other hashes agree. */
 function fileKey(f: FileEvidence): string | null {
-  return f.sha256 ?? f.sha1 ?? f.md5 ?? (f.name === null ? null : `name:${f.name}`);
+  const known = f.sha256 ?? f.sha1 ?? f.md5;
+  if (known !== null) return known;
+  if (f.name === null && f.otherHashes.length === 0) return null;
+  return `name:${f.name ?? ''}|${f.otherHashes.map((h) => `${h.algorithm}:${h.value}`).join(',')}`;
 }
 
 /** What the investigation names, kind by kind (spec §9.5.4), from the alert's and the actions' entities. */
@@ -311,7 +326,15 @@ export function investigationEvidence(raw: AirEntity[]): InvestigationEvidence {
     urls: mergeBy(urls, (u) => u.url),
     files: mergedFiles,
     mailboxes: mergeBy(mailboxes, (m) => (m.address ?? m.upn)?.toLowerCase() ?? null),
-    clusters: mergeBy(clusters, (c) => c.urn ?? c.query),
+    // Without an Urn, clusters are one only when query, time and mails agree.
+    clusters: mergeBy(
+      clusters,
+      (c) =>
+        c.urn ??
+        (c.query === null
+          ? null
+          : `${c.query}|${c.queryTime ?? ''}|${[...c.networkMessageIds].sort().join(',')}`),
+    ),
   };
 }
 

@@ -126,7 +126,8 @@ export function mapUrlClick(base: NormalizedEvent, rec: UrlClickRecord): Normali
       clickAction,
       appName: text(rec.AppName),
       appVersion: text(rec.AppVersion),
-      sourceId,
+      // Lower-case when it is a NetworkMessageId, as everywhere: it is the join key to the mail (28, 64).
+      sourceId: sourceId && isGuid(sourceId) ? sourceId.toLowerCase() : sourceId,
       timeOfClick: rec.TimeOfClick ?? null,
     },
     urls,
