@@ -211,7 +211,7 @@ describe('ECS record 64: the investigation entities', () => {
     expect(line).not.toContain('"ip":"ffff:10.0.0.1"');
     expect(at(d, 'related.ip')).toBeUndefined();
     expect(at(d, 'tags')).toContain(INVALID_VALUE_TAG);
-    expect(at(d, 'atp_siem.invalid_fields')).toEqual(['related.ip', 'threat.enrichments.indicator.ip']);
+    expect(at(d, 'atp_siem.invalid_fields')).toEqual(['related.ip']);
     expect(JSON.stringify(at(d, 'o365.audit'))).toContain('ffff:10.0.0.1');
   });
 });

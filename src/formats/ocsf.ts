@@ -19,6 +19,7 @@
  * A required string the record does not give is `Unknown` (`compact` would
  * drop an empty one and leave the attribute missing).
  */
+import { isIP } from 'node:net';
 import type {
   Disposition,
   FileEvidence,
@@ -473,7 +474,7 @@ function investigationObservables(e: NormalizedEvent): Observable[] {
     o.add('evidences.email.from', OBS.email, m.p2Sender ?? m.sender ?? m.p1Sender);
     o.add('evidences.email.smtp_from', OBS.email, m.p1Sender);
     o.add('evidences.email.to', OBS.email, m.recipient);
-    o.add('evidences.src_endpoint.ip', OBS.ip, m.senderIp);
+    if (m.senderIp !== null && isIP(m.senderIp) !== 0) o.add('evidences.src_endpoint.ip', OBS.ip, m.senderIp);
   }
   for (const ip of ev?.ips ?? []) o.add('evidences.src_endpoint.ip', OBS.ip, ip);
   for (const u of ev?.urls ?? []) o.add('evidences.url.url_string', OBS.url, u.url);
@@ -507,7 +508,8 @@ function investigationEvidences(e: NormalizedEvent) {
     ...ev.mails.flatMap((m) => [
       {
         email: evidenceMail(m),
-        src_endpoint: m.senderIp ? { ip: m.senderIp } : null,
+        // An address that is not an IP stays in unmapped (the entity as received), not in an ip_t attribute.
+        src_endpoint: m.senderIp !== null && isIP(m.senderIp) !== 0 ? { ip: m.senderIp } : null,
         data: compactData({
           direction: m.direction,
           received_time: m.receivedTime,

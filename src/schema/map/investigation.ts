@@ -20,6 +20,7 @@ import type {
   Severity,
   UrlEvidence,
 } from '../event.js';
+import { isIP } from 'node:net';
 import { buildLinks } from '../links.js';
 import type { AirAction, AirEntity, InvestigationRecord } from '../records.js';
 import { foldName, isRecord, text, toHashHex, toSha256Hex, uniq } from '../wire.js';
@@ -322,7 +323,9 @@ export function investigationEvidence(raw: AirEntity[]): InvestigationEvidence {
         ? null
         : `${m.networkMessageId ?? m.internetMessageId}|${(m.recipient ?? '').toLowerCase()}`,
     ),
-    ips: uniq(ips),
+    // Addresses only: a SenderIP or Address that is not an IP (`ffff:10.0.0.1`, with a port) stays as received
+    // in the mail's `senderIp` and the entity's raw fields, never where a format expects an address.
+    ips: uniq(ips).filter((ip) => isIP(ip) !== 0),
     urls: mergeBy(urls, (u) => u.url),
     files: mergedFiles,
     mailboxes: mergeBy(mailboxes, (m) => (m.address ?? m.upn)?.toLowerCase() ?? null),
