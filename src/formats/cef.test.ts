@@ -188,6 +188,29 @@ describe('cef format: investigation entities', () => {
     expect(JSON.parse(e.extensions.mdoOmittedItems ?? '{}')).toEqual({ mdoActions: 40 - kept });
   });
 
+  it('counts the lists in bytes as sent: text full of backslashes, quotes and = still keeps them within 5000 bytes', () => {
+    const record = JSON.parse(loadRecordFixture('air-64-every-entity-objects').raw) as {
+      Actions: object[];
+      Data: { Entities: object[] };
+    };
+    const hostile = `${'\\'.repeat(300)}${'"'.repeat(300)}${'='.repeat(300)}`;
+    record.Data.Entities = Array.from({ length: 12 }, (_, i) => ({
+      Type: 'mailMessage',
+      NetworkMessageId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      Subject: hostile,
+      Urls: [`https://x.example/?q=${hostile}`],
+    }));
+    const line = cefFormat.encode(toFormatInput(JSON.stringify(record)));
+    const listKeys = /(?:^| )(mdo[A-Za-z]+)=/g;
+    const starts = [...line.matchAll(listKeys)].map((m) => (m.index ?? 0) + (m[0].startsWith(' ') ? 1 : 0));
+    // From the first list key to the end of the line: the lists (and the omitted-items note) as sent.
+    const sent = Buffer.byteLength(line.slice(starts[0] ?? line.length));
+    expect(sent).toBeLessThanOrEqual(5000 + 200);
+    const e = parseCef(line);
+    for (const key of Object.keys(e.extensions).filter((k) => k.startsWith('mdo')))
+      expect(() => JSON.parse(e.extensions[key] ?? ''), key).not.toThrow();
+  });
+
   it('keeps all lists of a line within 5000 bytes, join keys first, so the line stays under 8 KiB', () => {
     const record = JSON.parse(loadRecordFixture('air-64-every-entity-objects').raw) as {
       Actions: object[];

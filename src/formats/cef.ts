@@ -279,12 +279,13 @@ export function investigationLists(event: NormalizedEvent): EvidenceList[] {
 export function jsonList(
   items: readonly unknown[],
   limit = LIST_VALUE_LIMIT,
+  format: 'cef' | 'leef' | 'plain' = 'plain',
 ): { text: string | null; bytes: number; omitted: number } {
   const parts: string[] = [];
   let bytes = 2;
   for (const item of items) {
     const part = JSON.stringify(item);
-    const extra = Buffer.byteLength(part) + (parts.length > 0 ? 1 : 0);
+    const extra = sentBytes(part, format) + (parts.length > 0 ? 1 : 0);
     if (bytes + extra > limit) break;
     parts.push(part);
     bytes += extra;
@@ -294,7 +295,22 @@ export function jsonList(
 }
 
 /**
- * What all lists of one line may take together, in UTF-8 bytes before escaping: with the other keys, a
+ * The UTF-8 bytes a JSON text takes on the line once the format escapes it: JSON text holds no raw line break
+ * or tab, so only `\\` (both formats) and `=` (CEF) grow, by one byte each.
+ */
+function sentBytes(json: string, format: 'cef' | 'leef' | 'plain'): number {
+  let grows = 0;
+  if (format !== 'plain') {
+    for (let i = 0; i < json.length; i++) {
+      const c = json.charCodeAt(i);
+      if (c === 0x5c || (format === 'cef' && c === 0x3d)) grows += 1;
+    }
+  }
+  return Buffer.byteLength(json) + grows;
+}
+
+/**
+ * What all lists of one line may take together, in UTF-8 bytes as sent (after escaping): with the other keys, a
  * record-64 line then stays under the 8 KiB message size rsyslog and syslog-ng accept by default (a longer
  * line is cut by the receiver, silently). The join keys come first, so they are the last to be cut.
  */
@@ -314,7 +330,7 @@ export function listPairs(
   let budget = LIST_TOTAL_BUDGET;
   for (const list of investigationLists(event)) {
     const key = list[format];
-    const { text, bytes, omitted: left } = jsonList(list.items, Math.min(LIST_VALUE_LIMIT, budget));
+    const { text, bytes, omitted: left } = jsonList(list.items, Math.min(LIST_VALUE_LIMIT, budget), format);
     if (text !== null) out.push([key, text]);
     budget -= bytes;
     if (left > 0) omitted[key] = left;
