@@ -581,16 +581,25 @@ function addEntity(facts: EntityFacts, e: Rec, layer: Layer): void {
 function investigationColumns(r: Rec): IndexedFields | null {
   const rawActions = r['Actions'];
   const actions: unknown[] = [];
+  const own: boolean[] = [];
   if (rawActions !== null && rawActions !== undefined) {
     if (!Array.isArray(rawActions)) return null;
     for (const item of rawActions) {
       const parsed = parseJsonLayer(item);
       if (!parsed.ok) return null;
       actions.push(parsed.value);
+      own.push(typeof item === 'string');
     }
   }
-  const actionLayer: Layer = { root: actions, ids: null };
-  if (!checkLayer(actionLayer, list(action), actions)) return null;
+  // As records.ts: object items share one reference layer, each JSON-string item is a layer of its own.
+  const sharedItems = actions.filter((_, i) => !own[i]);
+  const sharedLayer: Layer = { root: sharedItems, ids: null };
+  const layers: Layer[] = actions.map((a, i) => (own[i] ? { root: a, ids: null } : sharedLayer));
+  if (!checkLayer(sharedLayer, list(action), sharedItems)) return null;
+  for (let i = 0; i < actions.length; i++) {
+    const layer = layers[i];
+    if (own[i] && layer && !checkLayer(layer, action, actions[i])) return null;
+  }
   let data: Rec | null = null;
   const dataLayer: Layer = { root: null, ids: null };
   const rawData = r['Data'];
@@ -603,8 +612,11 @@ function investigationColumns(r: Rec): IndexedFields | null {
   }
   const facts: EntityFacts = { nmids: new Set(), urls: [], threats: [], files: [] };
   for (const e of items(data?.['Entities'], dataLayer)) addEntity(facts, e, dataLayer);
-  for (const a of items(actions, actionLayer))
-    for (const e of items(a['Entities'], actionLayer)) addEntity(facts, e, actionLayer);
+  actions.forEach((raw, i) => {
+    const layer = layers[i] ?? sharedLayer;
+    const a = deref(raw as Rec, layer) as Rec;
+    for (const e of items(a['Entities'], layer)) addEntity(facts, e, layer);
+  });
   const urls = uniq(facts.urls);
   const hashes = facts.files.map(([, h]) => h);
   const out = baseColumns(r);

@@ -194,6 +194,28 @@ describe('extractIndex', () => {
     );
   });
 
+  it('equals the reference, and takes the fast path, for Actions JSON strings that each number their $ids from 1', () => {
+    const action = (urn: string, url: string) =>
+      JSON.stringify({
+        $id: '1',
+        ActionId: urn,
+        Related: [{ $id: '2', Type: 'url', Url: url }],
+        Entities: [{ $ref: '2' }],
+      });
+    const base = fixtures.find((f) => f.name === 'air-64-remediated-strings')?.record as Record<
+      string,
+      unknown
+    >;
+    const rec = {
+      ...base,
+      Actions: [action('urn:a:1', 'https://one.example/'), action('urn:a:2', 'https://two.example/')],
+    };
+    expectSame(rec);
+    expect(fastIndex(rec)?.links).toEqual(
+      expect.arrayContaining(['url:https://one.example/', 'url:https://two.example/']),
+    );
+  });
+
   it('equals the reference when keys come in another case or as aliases', () => {
     for (const rec of records) {
       const lower = Object.fromEntries(Object.entries(rec).map(([k, v]) => [k.toLowerCase(), v]));

@@ -172,6 +172,26 @@ describe('normalize', () => {
       normalize({ ...fixture('air-64-untyped-no-actions-string-data'), Data: { Entities: entities } }).event
         .investigation?.evidence;
 
+    it('resolves the $ref of each Actions JSON string within that string, when every string numbers its $ids from 1', () => {
+      // Each string defines its entity under $id 2 and refers to it; the strings share the numbering.
+      const action = (urn: string, url: string) =>
+        JSON.stringify({
+          $id: '1',
+          ActionId: urn,
+          Related: [{ $id: '2', Type: 'url', Url: url }],
+          Entities: [{ $ref: '2' }],
+        });
+      const base = fixture('air-64-remediated-strings');
+      const e = normalize({
+        ...base,
+        Actions: [action('urn:a:1', 'https://one.example/'), action('urn:a:2', 'https://two.example/')],
+      }).event;
+      expect(e.investigation?.actions.map((a) => [a.id, a.urls])).toEqual([
+        ['urn:a:1', ['https://one.example/']],
+        ['urn:a:2', ['https://two.example/']],
+      ]);
+    });
+
     it('counts an entity without Type that has only the documented mail fields as a mail', () => {
       const ev = withEntities([
         { Sender: 'x@fabrikam.example', Recipient: 'r@contoso.example', Urls: ['http://u.example/'] },

@@ -292,14 +292,18 @@ function build(lenient: boolean) {
   const actions = z
     .array(z.unknown())
     .transform((items, ctx) => {
-      const parsed: unknown[] = [];
+      const parsed: { value: unknown; own: boolean }[] = [];
       items.forEach((item, i) => {
         const layer = parseJsonLayer(item);
-        if (layer.ok) parsed.push(layer.value);
+        if (layer.ok) parsed.push({ value: layer.value, own: typeof item === 'string' });
         else if (!lenient)
           ctx.addIssue({ code: 'custom', message: `JSON string does not parse: ${layer.error}`, path: [i] });
       });
-      return resolveRefs(parsed);
+      // Objects share the record's reference space (it was serialised as a whole); a JSON string was serialised
+      // on its own, so its `$id`s (often numbered from 1 in every string) resolve within it only.
+      const shared = resolveRefs(parsed.filter((p) => !p.own).map((p) => p.value)) as unknown[];
+      let next = 0;
+      return parsed.map((p) => (p.own ? resolveRefs(p.value) : shared[next++]));
     })
     .pipe(list(action));
   const investigationShape = {
