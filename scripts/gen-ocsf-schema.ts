@@ -24,6 +24,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
+import type { OcsfAttr as Attr } from '../src/formats/standards/ocsf-validate.js';
 
 type Json = Record<string, unknown>;
 
@@ -131,16 +132,6 @@ function resolve(item: Json, pool: Map<string, Json>): Resolved {
     // A child that states its constraints (even `{}`) replaces its parent's.
     constraints: 'constraints' in item ? (item['constraints'] as Json) : parent.constraints,
   };
-}
-
-/** Compiled attribute: t type, a is_array, r requirement, e enum (id → caption), s sibling, p profile. */
-interface Attr {
-  t: string;
-  a?: true;
-  r: 'required' | 'recommended' | 'optional';
-  e?: Record<string, string>;
-  s?: string;
-  p?: string;
 }
 
 const PRIMITIVE_TYPES = new Set(Object.keys(types));

@@ -27,7 +27,8 @@ export interface Violation {
   message: string;
 }
 
-interface Attr {
+/** A compiled attribute (scripts/gen-ocsf-schema.ts writes them): t type, a is_array, r requirement, e enum (id → caption), s sibling, p profile. */
+export interface OcsfAttr {
   t: string;
   a?: true;
   r: 'required' | 'recommended' | 'optional';
@@ -38,7 +39,7 @@ interface Attr {
 interface Item {
   profiles: string[];
   constraints: { at_least_one?: string[]; just_one?: string[] };
-  attributes: Record<string, Attr>;
+  attributes: Record<string, OcsfAttr>;
 }
 export interface OcsfTable {
   version: string;
@@ -112,7 +113,7 @@ export function validateOcsf(event: unknown, schema: OcsfTable = OCSF_SCHEMA): V
       report('type-uid', 'type_uid', `type_uid ${String(event['type_uid'])} is not ${expected}`);
   }
 
-  const checkValue = (value: unknown, attr: Attr, path: string) => {
+  const checkValue = (value: unknown, attr: OcsfAttr, path: string) => {
     const err = typeError(schema, value, attr.t);
     if (err) {
       report('type', path, err);
@@ -126,7 +127,7 @@ export function validateOcsf(event: unknown, schema: OcsfTable = OCSF_SCHEMA): V
 
   const checkItem = (value: Record<string, unknown>, item: Item, base: string) => {
     const at = (k: string) => (base ? `${base}.${k}` : k);
-    const active = (a: Attr) => !a.p || profiles.has(a.p);
+    const active = (a: OcsfAttr) => !a.p || profiles.has(a.p);
     for (const [name, attr] of Object.entries(item.attributes))
       if (attr.r === 'required' && active(attr) && !present(value[name]))
         report('missing-required', at(name), `required attribute ${name} is missing`);
