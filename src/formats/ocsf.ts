@@ -34,7 +34,7 @@ import { eventTitle } from './cef.js';
 import type { Format, FormatInput } from './format.contract.js';
 import { compact } from './format.contract.js';
 import { parseIfJson } from './ecs.js';
-import { actionRecord } from './actions.js';
+import { actionRecord, clusterRecord } from './investigation-records.js';
 
 export const OCSF_VERSION = '1.3.0';
 
@@ -548,18 +548,7 @@ function investigationEvidences(e: NormalizedEvent) {
     ...ev.clusters.map((c) => ({
       data: compactData({
         kind: 'mail_cluster',
-        query: c.query,
-        query_time: c.queryTime,
-        mail_count: c.mailCount,
-        network_message_ids: c.networkMessageIds,
-        count_by_threat_type: c.countByThreatType,
-        count_by_delivery_status: c.countByDeliveryStatus,
-        count_by_delivery_location: c.countByDeliveryLocation,
-        threats: c.threats,
-        source_type: c.sourceType,
-        cluster_by: c.clusterBy,
-        cluster_by_value: c.clusterByValue,
-        urn: c.urn,
+        ...clusterRecord(c),
       }),
     })),
   ];

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import type { InvestigationInfo, NormalizedEvent } from '../../schema/index.js';
 import { urlParts } from '../../schema/index.js';
 import type { AtpSiemFields, Draft, EcsDocument, EcsEnrichment, EcsIndicator } from './document.js';
-import { actionRecord } from '../actions.js';
+import { actionRecord, clusterRecord } from '../investigation-records.js';
 
 export const DEFENDER = 'Microsoft Defender for Office 365';
 
@@ -182,20 +182,7 @@ export function investigationNamespace(
       file_names: uniq(m.files.map((f) => f.name)),
       urn: m.urn,
     })),
-    clusters: ev.clusters.map((c) => ({
-      query: c.query,
-      query_time: c.queryTime,
-      mail_count: c.mailCount,
-      network_message_ids: c.networkMessageIds.map((x) => x.toLowerCase()),
-      count_by_threat_type: c.countByThreatType,
-      count_by_delivery_status: c.countByDeliveryStatus,
-      count_by_delivery_location: c.countByDeliveryLocation,
-      threats: c.threats,
-      source_type: c.sourceType,
-      cluster_by: c.clusterBy,
-      cluster_by_value: c.clusterByValue,
-      urn: c.urn,
-    })),
+    clusters: ev.clusters.map(clusterRecord),
     actions: inv.actions.map(actionRecord),
   };
 }
