@@ -5,6 +5,7 @@
  * reading back exactly the values the format meant to emit.
  */
 import fc from 'fast-check';
+import { ip, isoTime } from '../../test/helpers/record-arbitraries.js';
 import { describe, expect, it } from 'vitest';
 import { parseCef, parseLeef } from '../../test/helpers/cef-leef-parser.js';
 import { cefExtensions, eventClassId, eventTitle, replaceControls, truncate } from './cef.js';
@@ -68,15 +69,6 @@ const anyValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => (
 const sometimes = <T>(good: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>
   fc.oneof({ weight: 4, arbitrary: good }, { weight: 1, arbitrary: anyValue });
 
-const isoTime = fc
-  .date({ min: new Date('2015-01-01T00:00:00Z'), max: new Date('2030-12-31T23:59:59Z'), noInvalidDate: true })
-  .map((d) => d.toISOString().slice(0, 19));
-const ip = fc.oneof(
-  fc.ipV4(),
-  fc.ipV6(),
-  fc.ipV4().map((a) => `${a}:443`),
-  fc.constantFrom('', '<null>'),
-);
 const email = fc.oneof(fc.emailAddress(), hostileString);
 
 const attachment = fc.record(

@@ -6,6 +6,7 @@
  * catches it.
  */
 import fc from 'fast-check';
+import { ip, isoTime } from '../../test/helpers/record-arbitraries.js';
 import { describe, expect, it } from 'vitest';
 import { loadRecordFixture, loadRecordFixtures } from '../../test/fixtures/records/index.js';
 import { toFormatInput } from './index.js';
@@ -186,15 +187,6 @@ const sometimes = <T>(good: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>
     { weight: 5, arbitrary: good },
     { weight: 1, arbitrary: fc.oneof(text, fc.integer(), fc.constant(null), fc.boolean(), fc.array(text)) },
   );
-const isoTime = fc
-  .date({ min: new Date('2015-01-01T00:00:00Z'), max: new Date('2030-12-31T23:59:59Z'), noInvalidDate: true })
-  .map((d) => d.toISOString().slice(0, 19));
-const ip = fc.oneof(
-  fc.ipV4(),
-  fc.ipV6(),
-  fc.ipV4().map((a) => `${a}:443`),
-  fc.constantFrom('', '<null>'),
-);
 const address = fc.oneof(fc.emailAddress(), text);
 const hex = (n: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${n}}$`));
 const hash = fc.oneof(
