@@ -11,7 +11,7 @@ import { parseSinks } from '../sinks/index.js';
 import { startEmulator } from '../emulator/index.js';
 import { DEFENDER_RECORD_TYPES, RECORD_TYPE_NAMES, extractIndex } from '../schema/index.js';
 import { createLogger } from '../telemetry/logger.js';
-import { startService, untilSignal } from './run.js';
+import { parseListen, startService, untilSignal } from './run.js';
 
 const DAY_MS = 86_400_000;
 const DEFENDER = Object.values(DEFENDER_RECORD_TYPES) as number[];
@@ -24,7 +24,11 @@ interface DemoFlags {
   interval: string;
   syslog?: string;
   file?: string;
+  listen: string;
 }
+
+/** Where the demo serves the dashboard when --listen is not given; a busy port falls back to a free one. */
+const DEMO_LISTEN = '127.0.0.1:9464';
 
 /**
  * The sinks `--syslog URL` and `--file PATH` add to the demo: CEF over syslog (RFC 5424), and ECS NDJSON.
@@ -92,6 +96,7 @@ export function register(program: Command): void {
       'also deliver CEF over syslog to tcp://HOST:PORT, tls://HOST:PORT or udp://HOST:PORT',
     )
     .option('--file <path>', 'also write every event as ECS NDJSON to this file (- for standard output)')
+    .option('--listen <host:port>', 'serve the dashboard, /healthz and /metrics here', DEMO_LISTEN)
     .action(async (flags: DemoFlags) => {
       const dataDir = path.resolve(flags.data);
       const level = process.env.ATP_SIEM_LOG_LEVEL ?? 'warn';
@@ -111,22 +116,31 @@ export function register(program: Command): void {
       try {
         const extraSinks = demoSinks(flags);
         const config = { ...(await loadConfig(configFile)), sinks: extraSinks };
-        service = await startService({
-          config,
-          dataDir,
-          logger,
-          // The demo shows its own summary; the back-fill of one day takes seconds.
-          progress: false,
-          listen: { host: '127.0.0.1', port: 0 },
-          overrides: { pollIntervalMs: 2_000, stragglerIntervalMs: 60_000 },
-          sinkIdlePollMs: 200,
-          extractIndex: (record) => {
-            const index = extractIndex(record);
-            if (index.recordType !== null)
-              byType.set(index.recordType, (byType.get(index.recordType) ?? 0) + 1);
-            return index;
-          },
-        });
+        const listen = parseListen(flags.listen);
+        const start = (at: { host: string; port: number }) =>
+          startService({
+            config,
+            dataDir,
+            logger,
+            // The demo shows its own summary; the back-fill of one day takes seconds.
+            progress: false,
+            listen: at,
+            overrides: { pollIntervalMs: 2_000, stragglerIntervalMs: 60_000 },
+            sinkIdlePollMs: 200,
+            extractIndex: (record) => {
+              const index = extractIndex(record);
+              if (index.recordType !== null)
+                byType.set(index.recordType, (byType.get(index.recordType) ?? 0) + 1);
+              return index;
+            },
+          });
+        try {
+          service = await start(listen);
+        } catch (err) {
+          // Only the default port falls back: a port the user asked for is theirs to fix.
+          if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || flags.listen !== DEMO_LISTEN) throw err;
+          service = await start({ ...listen, port: 0 });
+        }
       } catch (err) {
         await emulator.close();
         throw err;
@@ -138,6 +152,7 @@ export function register(program: Command): void {
         [
           `atp-siem demo: emulated Office 365 Management Activity API at ${emulator.url}`,
           `  tenant ${emulator.tenants.join(', ')}; collector config ${configFile}`,
+          `  dashboard: open ${service.url}/ in a browser (reports fill in as records arrive)`,
           `  store in ${dataDir}; health ${service.url}/healthz, metrics ${service.url}/metrics`,
           ...(flags.syslog ? [`  delivering CEF over syslog (RFC 5424) to ${flags.syslog}`] : []),
           ...(flags.file

@@ -21,12 +21,17 @@ import {
   type ExtractIndex,
 } from '../sources/o365-management/index.js';
 import { startProgress, type ProgressDisplay } from '../sources/o365-management/progress.js';
-import { openStore } from '../store/index.js';
+import { ConnectorError } from '../api/errors.js';
+import { authorized, listenAuthProblem } from '../dashboard/auth.js';
+import { Projector } from '../dashboard/projection.js';
+import { createDashboardHandler } from '../dashboard/server.js';
+import { openDashboardStore, openStore } from '../store/index.js';
 import { openThreadStore } from '../store/thread/thread-store.js';
 import type { Store } from '../store/types.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { createMetrics, createSinkMetrics, type CollectorMetrics } from '../telemetry/metrics.js';
 import { scrubSecrets } from './status.js';
+import { VERSION } from './version.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -52,6 +57,8 @@ export interface ServiceOptions {
   extractIndex?: ExtractIndex;
   /** Override `listen` (the demo uses port 0). */
   listen?: { host: string; port: number } | null;
+  /** How often the dashboard's projector looks for new records when caught up (ms). */
+  dashboardIdleMs?: number;
   /** How often an idle sink looks for new records (ms; tests and the demo use less). */
   sinkIdlePollMs?: number;
 }
@@ -76,6 +83,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const store = options.storeThread
     ? await openThreadStore({ dataDir: options.dataDir })
     : await openStore({ dataDir: options.dataDir });
+  const dashboard = openDashboardStore(options.dataDir);
   const tenants = config.tenants.map((tenant) => ({
     tenantId: tenant.tenantId,
     name: tenant.name,
@@ -134,6 +142,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     });
   } catch (err) {
     await indexer?.close();
+    await dashboard.close();
     await store.close();
     throw err;
   }
@@ -144,6 +153,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         sinks: sinks.names,
         hardCapDays: config.retentionHardCapDays,
       });
+      await dashboard.prune(Date.now() - config.retentionDays * 86_400_000);
       if (removed.records > 0 || removed.ids > 0)
         logger.info({ records: removed.records, ids: removed.ids }, 'Retention applied.');
       sinkMetrics.retentionHeld.set(removed.heldForSinks);
@@ -180,11 +190,59 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let server: Server | null = null;
   let url: string | null = null;
   const listen = options.listen === undefined ? config.listen : options.listen;
+  const authProblem = listen ? listenAuthProblem(listen.host, config.listenAuth) : null;
+  const projector = new Projector({
+    store,
+    dashboard,
+    idleMs: options.dashboardIdleMs,
+    onError: (err) => logger.error({ err }, 'Updating the dashboard reports failed; retrying.'),
+  });
+  const stopEarly = async (): Promise<void> => {
+    clearInterval(retentionTimer);
+    clearInterval(lagTimer);
+    await sinks.stop();
+    await dashboard.close();
+    await indexer?.close();
+    await store.close();
+  };
+  if (authProblem !== null) {
+    await stopEarly();
+    throw new ConnectorError('CONFIG_INVALID', authProblem, { stage: 'startup' });
+  }
+  projector.start();
+  const dashboardHandler = createDashboardHandler({
+    store,
+    dashboard,
+    tenants: config.tenants.map((t) => ({ id: t.tenantId, name: t.name ?? null })),
+    version: VERSION,
+    sinks: async () =>
+      sinks.names.length === 0
+        ? []
+        : (await store.sinkStatus(new Date().toISOString(), sinks.names)).map((d) => ({
+            sink: d.sink,
+            state: d.state,
+            lagEvents: d.lagEvents,
+            lagSeconds: d.lagSeconds,
+            delivered: d.delivered,
+            deadLetterOpen: d.deadLetterOpen,
+            lastError: d.lastError === null ? null : scrubSecrets(d.lastError),
+            lastDeliveredAt: d.lastDeliveredAt,
+          })),
+  });
   if (listen) {
     server = createServer((req, res) => {
       void (async () => {
         const route = (req.url ?? '/').split('?')[0];
-        if (req.method !== 'GET') {
+        if (!authorized(req, config.listenAuth)) {
+          res
+            .writeHead(401, {
+              'www-authenticate': 'Basic realm="atp-siem", charset="UTF-8"',
+              'content-type': 'text/plain',
+            })
+            .end('credentials required (listen_auth)\n');
+        } else if (await dashboardHandler(req, res)) {
+          // answered by the dashboard
+        } else if (req.method !== 'GET') {
           res.writeHead(405, { allow: 'GET' }).end();
         } else if (route === '/healthz') {
           const health = {
@@ -210,10 +268,16 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       });
     });
     const srv = server;
-    await new Promise<void>((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen(listen.port, listen.host, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(listen.port, listen.host, () => resolve());
+      });
+    } catch (err) {
+      await projector.stop();
+      await stopEarly();
+      throw err;
+    }
     const addr = srv.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     url = `http://${host}:${addr.port}`;
@@ -224,12 +288,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   try {
     await collector.start();
   } catch (err) {
-    clearInterval(retentionTimer);
-    clearInterval(lagTimer);
-    await sinks.stop();
     server?.close();
-    await indexer?.close();
-    await store.close();
+    await projector.stop();
+    await stopEarly();
     throw err;
   }
   if (options.progress) progress = startProgress({ snapshot: () => collector.snapshot(), logger });
@@ -247,6 +308,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         clearInterval(retentionTimer);
         clearInterval(lagTimer);
         await collector.stop();
+        await projector.stop();
         await sinks.stop();
         await Promise.allSettled(tenants.map((t) => t.client.close()));
         await indexer?.close();
@@ -254,6 +316,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           server.closeAllConnections();
           await new Promise<void>((resolve) => server?.close(() => resolve()));
         }
+        await dashboard.close();
         await store.close();
       })();
       return stopped;
@@ -294,7 +357,7 @@ interface RunFlags {
   storeThread?: boolean;
 }
 
-function parseListen(text: string): { host: string; port: number } {
+export function parseListen(text: string): { host: string; port: number } {
   const m = /^(\[[^\]]+\]|[^:[\]]+):(\d{1,5})$/.exec(text.trim());
   if (!m || Number(m[2]) > 65535) throw new Error('--listen: write host:port, e.g. 127.0.0.1:9464');
   return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]) };
@@ -323,7 +386,7 @@ export function register(program: Command): void {
     )
     .option(
       '--listen <host:port>',
-      'override listen for /healthz and /metrics (port 0: any free port)',
+      'override listen for the dashboard, /healthz and /metrics (port 0: any free port)',
       parseListen,
     )
     .option(

@@ -10,6 +10,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConnectorError } from '../api/errors.js';
 import { parseSinks, sinkSecretRefs, type SinkConfig } from '../sinks/index.js';
+import { listenAuthProblem } from '../dashboard/auth.js';
 import { certificateCredential } from './certificate.js';
 import { configSchema, type ParsedConfig, type ParsedTenant, type SecretRef } from './schema.js';
 import { Secret } from './secret.js';
@@ -44,6 +45,8 @@ export interface Config {
   retentionHardCapDays: number | undefined;
   logLevel: ParsedConfig['log_level'];
   listen: ParsedConfig['listen'];
+  /** Credentials the listener requires (secrets resolved); undefined: none (loopback only). */
+  listenAuth: { token?: Secret; username?: string; password?: Secret } | undefined;
   collector: ParsedConfig['collector'];
   tenants: TenantConfig[];
   /** Validated sink entries, secrets resolved (src/sinks). */
@@ -265,6 +268,22 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
       else problems.push({ path: formatPath(at), line: lineOf(doc, counter, at), message: value.problem });
     }
   }
+  let listenAuth: Config['listenAuth'];
+  if (cfg.listen_auth !== undefined) {
+    listenAuth = { username: cfg.listen_auth.username };
+    for (const key of ['token', 'password'] as const) {
+      const ref = cfg.listen_auth[key];
+      if (ref === undefined) continue;
+      const value = await resolveSecret(ref, baseDir, env);
+      const at = ['listen_auth', key];
+      if (typeof value === 'string') listenAuth[key] = new Secret(value);
+      else problems.push({ path: formatPath(at), line: lineOf(doc, counter, at), message: value.problem });
+    }
+  }
+  const authProblem = listenAuthProblem(cfg.listen.host, listenAuth);
+  if (authProblem !== null) {
+    problems.push({ path: 'listen', line: lineOf(doc, counter, ['listen']), message: authProblem });
+  }
   if (problems.length > 0) throw new ConfigError(configPath, problems);
 
   return {
@@ -274,6 +293,7 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
     retentionHardCapDays: cfg.retention_hard_cap_days,
     logLevel: cfg.log_level,
     listen: cfg.listen,
+    listenAuth,
     collector: cfg.collector,
     tenants,
     sinks,

@@ -257,6 +257,20 @@ export const configSchema = z
       .min(1, 'set retention_hard_cap_days to a whole number of days from 1 to 3650')
       .max(3650, 'set retention_hard_cap_days to a whole number of days from 1 to 3650')
       .optional(),
+    // Credentials for the listener (dashboard, /metrics, /healthz); required when listen is not loopback.
+    listen_auth: z
+      .strictObject({
+        token: secretRefSchema.optional(),
+        username: z.string().min(1, 'set listen_auth.username to a non-empty name').optional(),
+        password: secretRefSchema.optional(),
+      })
+      .refine((a) => a.token !== undefined || (a.username !== undefined && a.password !== undefined), {
+        message: 'set listen_auth.token, or both listen_auth.username and listen_auth.password',
+      })
+      .refine((a) => (a.username === undefined) === (a.password === undefined), {
+        message: 'set listen_auth.username and listen_auth.password together',
+      })
+      .optional(),
     // Each sink entry is validated by its own type's schema (src/sinks, one beside each sink) in loadConfig.
     sinks: z
       .array(z.unknown(), { error: 'write sinks as a list of entries, each with a name and a type' })

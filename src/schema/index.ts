@@ -13,3 +13,4 @@ export * from './enums.js';
 export { canonicalUrl, emailAddress, isGuid, nmidLink, sha256Link, urlLink, urlParts } from './links.js';
 export type { UrlParts } from './links.js';
 export { toClientIp, toEnumValue, toSha256Hex, toUtcIso } from './wire.js';
+export { dispositionOfLocation } from './map/mail.js';

@@ -4,8 +4,12 @@ import { join } from 'node:path';
 import { StoreNotFoundError } from './errors.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
 import type { Store } from './types.js';
+import type { DashboardStore } from './dashboard.js';
+import { SqliteDashboardStore } from './sqlite/dashboard-store.js';
 
 export type * from './types.js';
+export type * from './dashboard.js';
+export { TOTAL_CAP, HOURLY_DIMS, TOP_DIMS } from './dashboard.js';
 export { StoreNotFoundError, StoreVersionError } from './errors.js';
 export { DEDUPE_KEEP_DAYS } from './sqlite/sqlite-store.js';
 export { EVENT_KINDS } from './sqlite/rows.js';
@@ -61,4 +65,12 @@ export async function openSqliteStore(options: OpenStoreOptions): Promise<Sqlite
     throw err;
   }
   return store;
+}
+
+/**
+ * The dashboard's reports on the store of a data folder (a connection of its own); the store must have been
+ * opened (migrated) first.
+ */
+export function openDashboardStore(dataDir: string): DashboardStore {
+  return new SqliteDashboardStore({ file: storeFile(dataDir) });
 }

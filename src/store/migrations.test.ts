@@ -44,6 +44,13 @@ describe('store migrations', () => {
       [
         'blobs',
         'cursors',
+        'dash_daily',
+        'dash_events',
+        'dash_hourly',
+        'dash_investigations',
+        'dash_keys',
+        'dash_messages',
+        'dash_progress',
         'dead_letters',
         'dedupe',
         'dedupe_legacy',

@@ -255,6 +255,125 @@ CREATE INDEX dead_letters_sink ON dead_letters (sink, id);
 CREATE UNIQUE INDEX dead_letters_sink_seq ON dead_letters (sink, seq);
 `;
 
+/*
+ * Version 4: the dashboard's reports (src/store/sqlite/dashboard-store.ts).
+ *
+ * A projection of the Defender records (28, 41, 47, 64), built after ingest by the dashboard's projector from
+ * the records table (never on the collector's path), up to dash_progress.offset:
+ * dash_events          one narrow row per Defender record with the columns the tables filter and sort on.
+ * dash_messages        one row per (tenant, NetworkMessageId): the mail's life (first seen, original and latest
+ *                      location, removed after delivery, remediated by an investigation, clicks) and its state.
+ * dash_investigations  one row per (tenant, investigation id): its latest status and pending actions.
+ * dash_keys            (tenant, key, offset) for the keys a row shares with others: `nmid:`, `url:`, `sha256:`
+ *                      and `ss:` (sender and subject), for timelines, clusters and "also seen in mail".
+ * dash_hourly/daily    pre-aggregated counts per (dimension, hour|day, tenant, value) for the charts and top-N
+ *                      panels, so that a report over a million events reads thousands of rows, not a million.
+ * Rows go with their record (trigger on records) or, for the aggregates, by age in retention.
+ */
+const V4 = `
+CREATE TABLE dash_progress (id INTEGER PRIMARY KEY CHECK (id = 1), offset INTEGER NOT NULL, newest_t INTEGER);
+INSERT INTO dash_progress (id, offset) VALUES (1, 0);
+
+CREATE TABLE dash_events (
+  seq INTEGER PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  t INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  action TEXT NOT NULL,
+  verdict TEXT,
+  verdict_raw TEXT,
+  tech TEXT,
+  delivery_action TEXT,
+  orig_loc TEXT,
+  latest_loc TEXT,
+  detection_type TEXT,
+  policy TEXT,
+  direction TEXT,
+  override TEXT,
+  sender TEXT,
+  sender_domain TEXT,
+  sender_ip TEXT,
+  recipient TEXT,
+  subject TEXT,
+  nmid TEXT,
+  url TEXT,
+  url_domain TEXT,
+  click_action TEXT,
+  app TEXT,
+  file_name TEXT,
+  site TEXT,
+  path TEXT,
+  family TEXT,
+  sha256 TEXT,
+  user_key TEXT,
+  inv_id TEXT,
+  summary TEXT NOT NULL,
+  extra TEXT
+);
+CREATE INDEX dash_events_kind_t ON dash_events (kind, t);
+CREATE INDEX dash_events_user ON dash_events (user_key, t) WHERE user_key IS NOT NULL;
+
+CREATE TABLE dash_keys (
+  tenant_id TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (tenant_id, key, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE dash_messages (
+  tenant_id TEXT NOT NULL,
+  nmid TEXT NOT NULL,
+  first_t INTEGER,
+  last_t INTEGER NOT NULL,
+  first_seq INTEGER,
+  recipient TEXT,
+  sender TEXT,
+  subject TEXT,
+  verdict TEXT,
+  orig_loc TEXT,
+  orig_class TEXT,
+  latest_loc TEXT,
+  latest_class TEXT,
+  latest_t INTEGER,
+  removed_t INTEGER,
+  remediated_t INTEGER,
+  clicks INTEGER NOT NULL DEFAULT 0,
+  click_throughs INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, nmid)
+) WITHOUT ROWID;
+CREATE INDEX dash_messages_state ON dash_messages (state, first_t);
+CREATE INDEX dash_messages_first ON dash_messages (first_t, state, orig_class);
+
+CREATE TABLE dash_investigations (
+  tenant_id TEXT NOT NULL,
+  inv_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  t INTEGER NOT NULL,
+  name TEXT,
+  type TEXT,
+  status TEXT,
+  start_t INTEGER,
+  pending INTEGER NOT NULL DEFAULT 0,
+  pending_since INTEGER,
+  actions INTEGER NOT NULL DEFAULT 0,
+  mails INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant_id, inv_id)
+) WITHOUT ROWID;
+CREATE INDEX dash_investigations_t ON dash_investigations (t);
+CREATE INDEX dash_investigations_pending ON dash_investigations (pending_since) WHERE pending > 0;
+
+CREATE TABLE dash_hourly (
+  dim TEXT NOT NULL, b INTEGER NOT NULL, tenant_id TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY (dim, b, tenant_id, value)
+) WITHOUT ROWID;
+CREATE TABLE dash_daily (
+  dim TEXT NOT NULL, b INTEGER NOT NULL, tenant_id TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY (dim, b, tenant_id, value)
+) WITHOUT ROWID;
+
+CREATE TRIGGER dash_events_follow_records AFTER DELETE ON records BEGIN
+  DELETE FROM dash_events WHERE seq = old.seq;
+END;
+`;
+
 /** Every schema step, oldest first. The last one's version is the current schema. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -275,6 +394,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     description: 'sink delivery state and counters, dead letters',
     up: (db) => db.exec(V3),
+  },
+  {
+    version: 4,
+    description: 'dashboard reports: projection of Defender records, message and investigation state, counts',
+    up: (db) => db.exec(V4),
   },
 ];
 
