@@ -25,6 +25,7 @@ interface DemoFlags {
   syslog?: string;
   file?: string;
   listen: string;
+  replay?: string;
 }
 
 /** Where the demo serves the dashboard when --listen is not given; a busy port falls back to a free one. */
@@ -96,6 +97,7 @@ export function register(program: Command): void {
       'also deliver CEF over syslog to tcp://HOST:PORT, tls://HOST:PORT or udp://HOST:PORT',
     )
     .option('--file <path>', 'also write every event as ECS NDJSON to this file (- for standard output)')
+    .option('--replay <file>', 'also publish the records of this export (one JSON record per line)')
     .option('--listen <host:port>', 'serve the dashboard, /healthz and /metrics here', DEMO_LISTEN)
     .action(async (flags: DemoFlags) => {
       const dataDir = path.resolve(flags.data);
@@ -108,6 +110,7 @@ export function register(program: Command): void {
         historyMs: positive('--history', flags.history) * DAY_MS,
         rate: positive('--rate', flags.rate),
         writeConfig: configFile,
+        replay: flags.replay === undefined ? undefined : path.resolve(flags.replay),
         logger: createLogger({ level, name: 'emulator' }),
       });
 

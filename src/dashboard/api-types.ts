@@ -116,6 +116,8 @@ export interface Overview {
     stillThere: number;
   };
   top: {
+    /** Top lists count whole UTC days: the days the range touches (ISO, `to` exclusive). */
+    days: { from: string; to: string };
     recipients: TopCount[];
     senderDomains: TopCount[];
     senderIps: TopCount[];

@@ -325,6 +325,10 @@ export function createDashboardHandler(
         detections: { ...(await d.series(range, pivot)), pivot },
         outcome: await d.outcome(range),
         top: {
+          days: {
+            from: new Date(Math.floor(range.from / DAY) * DAY).toISOString(),
+            to: new Date(Math.ceil(range.to / DAY) * DAY).toISOString(),
+          },
           recipients: await d.top(range, 'mail:recipient', 10),
           senderDomains: await d.top(range, 'mail:senderDomain', 10),
           senderIps: await d.top(range, 'mail:senderIp', 10),

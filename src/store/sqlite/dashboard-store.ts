@@ -2,11 +2,11 @@
  * The dashboard's reports over SQLite (schema version 4, see migrations.ts). A connection of its own on the
  * store file (WAL: it reads while the collector writes), written only by the projector, read by the reports.
  *
- * Speed: charts and top-N panels read the pre-aggregated hourly and daily counts; tables read `dash_events`
- * through the `(kind, t)` index with LIMIT, and count at most TOTAL_CAP rows; the worklists read the
- * per-message and per-investigation state tables. Report ranges are whole hours (the server rounds them),
- * so an hourly count is exact; a top-N over a range that is not whole days adds the partial days' rows
- * from `dash_events`.
+ * Speed: charts and tiles read the pre-aggregated hourly counts (report ranges are whole hours: the server
+ * rounds them, so these are exact), top-N panels and clusters the daily counts over the whole UTC days the
+ * range touches, narrowed by the all-days totals (topRanked); tables read `dash_events` through the `(kind, t)`
+ * index with LIMIT and count for at most COUNT_BUDGET_MS; the worklists read the per-message and
+ * per-investigation state tables through partial indexes on their open items.
  */
 import Database from 'better-sqlite3';
 import type {
@@ -46,6 +46,8 @@ const DAY = 86_400_000;
 const ACTION_EXPIRY_MS = 7 * DAY;
 /** Top values shown per line chart; the rest are summed as `Other`. */
 const SERIES_LINES = 8;
+/** How long a table may spend counting its rows (ms) before it says "more than". */
+const COUNT_BUDGET_MS = 60;
 /** Rows read per chunk when exporting a table. */
 const EXPORT_CHUNK = 2_000;
 /** Verdicts that make a mail still in a mailbox a worklist item. */
@@ -59,24 +61,6 @@ const PIVOT_DIM: Record<Pivot, HourlyDim> = {
   policy: 'mail:policy',
   direction: 'mail:direction',
 };
-
-/** Where a top dimension's value is, in a `dash_events` row, for the partial days of a range. */
-const TOP_DIM_SOURCE: Record<TopDim, { kind: string; column?: string; json?: string }> = {
-  'mail:recipient': { kind: 'email', column: 'recipient' },
-  'mail:senderDomain': { kind: 'email', column: 'sender_domain' },
-  'mail:senderIp': { kind: 'email', column: 'sender_ip' },
-  'mail:family': { kind: 'email', json: '$.families' },
-  'click:domain': { kind: 'url-click', column: 'url_domain' },
-  'click:url': { kind: 'url-click', column: 'url' },
-  'file:family': { kind: 'file', column: 'family' },
-  'file:site': { kind: 'file', column: 'site' },
-  'cluster:url': { kind: 'url-click', column: 'url' },
-  'cluster:sha256': { kind: 'email', json: '$.shas' },
-  'cluster:sender-subject': { kind: 'email', json: '$.ss' },
-};
-
-/** Separates the URL from the click action in a `click:url` value. */
-const SEP = '\u001f';
 
 /** The value a missing field counts as. */
 const NONE = '(none)';
@@ -149,6 +133,7 @@ interface MessageDb {
   clicks: number;
   click_throughs: number;
   state: string;
+  open: number;
 }
 
 interface InvestigationDb {
@@ -201,6 +186,41 @@ function messageState(m: MessageDb): string {
     return m.orig_class === 'delivered' || m.orig_class === 'junked' ? 'removed' : 'blocked';
   }
   return 'other';
+}
+
+/** The tenant scope of the totals over all tenants. */
+const ALL_TENANTS = '*';
+
+/** A threat mail still in a mailbox: a worklist item. */
+function isOpen(m: MessageDb): boolean {
+  return (
+    (m.state === 'inbox' || m.state === 'junk') && m.verdict !== null && THREAT_VERDICTS.includes(m.verdict)
+  );
+}
+
+/** The `msg:state` count a message adds to (hour of its delivery): `state|original class|t` (t: a threat). */
+function stateCount(m: MessageDb): { t: number; value: string } | null {
+  if (m.first_t === null) return null;
+  const threat = m.verdict !== null && THREAT_VERDICTS.includes(m.verdict);
+  return { t: m.first_t, value: `${messageState(m)}|${m.orig_class ?? ''}|${threat ? 't' : ''}` };
+}
+
+/** Lower-case text a free-text search matches: the row's names, addresses, subject, URL and ids. */
+function searchText(r: DashboardRow): string {
+  return [
+    r.subject,
+    r.sender,
+    r.recipient,
+    r.url,
+    r.fileName,
+    r.user,
+    r.senderIp,
+    r.networkMessageId,
+    r.sha256,
+  ]
+    .filter((x): x is string => x !== null)
+    .join('\n')
+    .toLowerCase();
 }
 
 interface TableSpec<Row> {
@@ -265,25 +285,35 @@ export class SqliteDashboardStore implements DashboardStore {
 
   async apply(rows: DashboardRow[], upto: number): Promise<void> {
     this.batchMessages.clear();
+    this.batchPrevious.clear();
     this.db.transaction(() => {
       const current = (this.stmt('SELECT offset FROM dash_progress WHERE id = 1').get() as { offset: number })
         .offset;
       const fresh = rows.filter((r) => r.offset > current);
       const hourly = new Map<string, number>();
       const daily = new Map<string, number>();
-      const add = (map: Map<string, number>, dim: string, t: number, tenant: string, value: string): void => {
+      const add = (
+        map: Map<string, number>,
+        dim: string,
+        t: number,
+        tenant: string,
+        value: string,
+        delta = 1,
+      ): void => {
         const b = Math.floor(t / (map === hourly ? HOUR : DAY));
         const k = `${dim}\u0000${b}\u0000${tenant}\u0000${value}`;
-        map.set(k, (map.get(k) ?? 0) + 1);
+        map.set(k, (map.get(k) ?? 0) + delta);
       };
       const insertEvent = this.stmt(
         `INSERT OR IGNORE INTO dash_events (seq, tenant_id, t, kind, action, verdict, verdict_raw, tech,
           delivery_action, orig_loc, latest_loc, detection_type, policy, direction, override, sender, sender_domain,
           sender_ip, recipient, subject, nmid, url, url_domain, click_action, app, file_name, site, path, family,
-          sha256, user_key, inv_id, summary, extra)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          sha256, user_key, inv_id, search, summary, extra)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       const insertKey = this.stmt('INSERT OR IGNORE INTO dash_keys (tenant_id, key, seq) VALUES (?, ?, ?)');
+      const addTenant = this.stmt('INSERT OR IGNORE INTO dash_tenants (tenant_id) VALUES (?)');
+      for (const tenant of new Set(fresh.map((r) => r.tenantId))) addTenant.run(tenant);
       let newest: number | null = null;
       for (const r of fresh) {
         newest = newest === null ? r.t : Math.max(newest, r.t);
@@ -334,6 +364,7 @@ export class SqliteDashboardStore implements DashboardStore {
           r.sha256,
           r.user === null ? null : r.user.toLowerCase(),
           r.investigation?.id ?? null,
+          searchText(r),
           r.summary,
           JSON.stringify(extra),
         );
@@ -374,7 +405,7 @@ export class SqliteDashboardStore implements DashboardStore {
             add(hourly, 'click:app', r.t, tn, r.app ?? NONE);
             if (r.clickThrough) add(hourly, 'click:through', r.t, tn, 'through');
             if (r.urlDomain !== null) add(daily, 'click:domain', r.t, tn, r.urlDomain);
-            if (r.url !== null) add(daily, 'click:url', r.t, tn, `${r.url}${SEP}${r.clickAction ?? NONE}`);
+            if (r.url !== null) add(daily, 'click:url', r.t, tn, r.url);
             if (r.url !== null && r.networkMessageId !== null) add(daily, 'cluster:url', r.t, tn, r.url);
             break;
           case 'file':
@@ -389,7 +420,9 @@ export class SqliteDashboardStore implements DashboardStore {
         this.applyMessage(r);
         if (r.investigation !== null) this.applyInvestigation(r);
       }
-      this.flushMessages();
+      for (const change of this.flushMessages()) {
+        add(hourly, 'msg:state', change.t, change.tenant, change.value, change.delta);
+      }
       for (const [map, table] of [
         [hourly, 'dash_hourly'],
         [daily, 'dash_daily'],
@@ -399,9 +432,27 @@ export class SqliteDashboardStore implements DashboardStore {
            ON CONFLICT (dim, b, tenant_id, value) DO UPDATE SET n = n + excluded.n`,
         );
         for (const [k, n] of map) {
+          if (n === 0) continue;
           const [dim, b, tenant, value] = k.split('\u0000');
           up.run(dim, Number(b), tenant, value, n);
         }
+      }
+      // The all-days totals of the daily (top-N) dimensions, per tenant and over all tenants.
+      const totals = new Map<string, number>();
+      for (const [k, n] of daily) {
+        const [dim, , tenant, value] = k.split('\u0000');
+        for (const scope of [tenant, ALL_TENANTS]) {
+          const tk = `${dim}\u0000${scope}\u0000${value}`;
+          totals.set(tk, (totals.get(tk) ?? 0) + n);
+        }
+      }
+      const upTotal = this.stmt(
+        `INSERT INTO dash_totals (dim, tenant_id, value, n) VALUES (?, ?, ?, ?)
+         ON CONFLICT (dim, tenant_id, value) DO UPDATE SET n = n + excluded.n`,
+      );
+      for (const [k, n] of totals) {
+        const [dim, tenant, value] = k.split('\u0000');
+        upTotal.run(dim, tenant, value, n);
       }
       this.stmt(
         'UPDATE dash_progress SET offset = max(offset, ?), newest_t = max(coalesce(newest_t, ?), ?) WHERE id = 1',
@@ -413,6 +464,8 @@ export class SqliteDashboardStore implements DashboardStore {
 
   /** Messages read or changed by the batch being applied, written once at its end. */
   private readonly batchMessages = new Map<string, MessageDb>();
+  /** Their `msg:state` count key as stored before the batch, to move the count when the state changes. */
+  private readonly batchPrevious = new Map<string, { t: number; value: string } | null>();
 
   private message(tenant: string, nmid: string): MessageDb | null {
     const key = `${tenant}\u0000${nmid}`;
@@ -422,6 +475,7 @@ export class SqliteDashboardStore implements DashboardStore {
       (this.stmt('SELECT * FROM dash_messages WHERE tenant_id = ? AND nmid = ?').get(tenant, nmid) as
         MessageDb | undefined) ?? null;
     if (found) this.batchMessages.set(key, found);
+    this.batchPrevious.set(key, found === null ? null : stateCount(found));
     return found;
   }
 
@@ -429,18 +483,30 @@ export class SqliteDashboardStore implements DashboardStore {
     this.batchMessages.set(`${m.tenant_id}\u0000${m.nmid}`, m);
   }
 
-  private flushMessages(): void {
-    for (const m of this.batchMessages.values()) this.writeMessage(m);
+  /** Writes the batch's messages; returns how the `msg:state` counts move. */
+  private flushMessages(): { t: number; tenant: string; value: string; delta: number }[] {
+    const changes: { t: number; tenant: string; value: string; delta: number }[] = [];
+    for (const [key, m] of this.batchMessages) {
+      this.writeMessage(m);
+      const before = this.batchPrevious.get(key) ?? null;
+      const after = stateCount(m);
+      if (before?.t === after?.t && before?.value === after?.value) continue;
+      if (before) changes.push({ ...before, tenant: m.tenant_id, delta: -1 });
+      if (after) changes.push({ ...after, tenant: m.tenant_id, delta: 1 });
+    }
     this.batchMessages.clear();
+    this.batchPrevious.clear();
+    return changes;
   }
 
   private writeMessage(m: MessageDb): void {
     m.state = messageState(m);
+    m.open = isOpen(m) ? 1 : 0;
     this.stmt(
       `INSERT OR REPLACE INTO dash_messages (tenant_id, nmid, first_t, last_t, first_seq, recipient, sender, subject,
-        verdict, orig_loc, orig_class, latest_loc, latest_class, latest_t, removed_t, remediated_t, clicks, click_throughs, state)
+        verdict, orig_loc, orig_class, latest_loc, latest_class, latest_t, removed_t, remediated_t, clicks, click_throughs, state, open)
        VALUES (@tenant_id, @nmid, @first_t, @last_t, @first_seq, @recipient, @sender, @subject, @verdict, @orig_loc,
-        @orig_class, @latest_loc, @latest_class, @latest_t, @removed_t, @remediated_t, @clicks, @click_throughs, @state)`,
+        @orig_class, @latest_loc, @latest_class, @latest_t, @removed_t, @remediated_t, @clicks, @click_throughs, @state, @open)`,
     ).run(m);
   }
 
@@ -465,6 +531,7 @@ export class SqliteDashboardStore implements DashboardStore {
       clicks: 0,
       click_throughs: 0,
       state: 'other',
+      open: 0,
     };
   }
 
@@ -540,7 +607,7 @@ export class SqliteDashboardStore implements DashboardStore {
   async bounds(): Promise<{ tenants: string[]; oldest: number | null; newest: number | null }> {
     const tenants = (
       this.stmt(
-        `SELECT DISTINCT tenant_id FROM streams UNION SELECT DISTINCT tenant_id FROM dash_hourly ORDER BY 1`,
+        `SELECT tenant_id FROM streams UNION SELECT tenant_id FROM dash_tenants ORDER BY 1`,
       ).all() as { tenant_id: string }[]
     ).map((r) => r.tenant_id);
     const b = this.stmt(
@@ -606,12 +673,21 @@ export class SqliteDashboardStore implements DashboardStore {
     return { bucketMs: width, buckets, lines: [...lines].map(([value, counts]) => ({ value, counts })) };
   }
 
+  /** Threat mail still in a mailbox, per tenant, from the `msg:state` counts. */
+  private stillByTenant(range: DashRange): Map<string, number> {
+    const rows = this.stmt(
+      `SELECT tenant_id, SUM(n) AS n FROM dash_hourly WHERE dim = 'msg:state' AND b >= ? AND b < ?
+       AND (? IS NULL OR tenant_id = ?) AND (value LIKE 'inbox|%|t' OR value LIKE 'junk|%|t')
+       GROUP BY tenant_id`,
+    ).all(Math.floor(range.from / HOUR), Math.ceil(range.to / HOUR), range.tenant, range.tenant) as {
+      tenant_id: string;
+      n: number;
+    }[];
+    return new Map(rows.map((r) => [r.tenant_id, r.n]));
+  }
+
   async tiles(range: DashRange): ReturnType<DashboardStore['tiles']> {
     const sum = (dim: string): number => [...this.hourlySums(range, dim).values()].reduce((a, b) => a + b, 0);
-    const still = this.stmt(
-      `SELECT COUNT(*) AS n FROM dash_messages WHERE state IN ('inbox', 'junk') AND first_t >= ? AND first_t < ?
-       AND verdict IN (${THREAT_VERDICTS.map(() => '?').join(', ')}) AND (? IS NULL OR tenant_id = ?)`,
-    ).get(range.from, range.to, ...THREAT_VERDICTS, range.tenant, range.tenant) as { n: number };
     const pending = this.stmt(
       `SELECT COUNT(*) AS n FROM dash_investigations WHERE pending > 0 AND t >= ? AND t < ?
        AND (? IS NULL OR tenant_id = ?)`,
@@ -621,7 +697,7 @@ export class SqliteDashboardStore implements DashboardStore {
     ).get(range.from, range.to, range.tenant, range.tenant) as { n: number };
     return {
       mailDetections: sum('mail:verdict'),
-      stillInMailbox: still.n,
+      stillInMailbox: [...this.stillByTenant(range).values()].reduce((a, b) => a + b, 0),
       clickThroughs: sum('click:through'),
       pendingApprovals: pending.n,
       fileDetections: sum('file:workload'),
@@ -630,77 +706,71 @@ export class SqliteDashboardStore implements DashboardStore {
   }
 
   async outcome(range: DashRange): ReturnType<DashboardStore['outcome']> {
-    const rows = this.stmt(
-      `SELECT state, orig_class, COUNT(*) AS n FROM dash_messages WHERE first_t >= ? AND first_t < ?
-       AND (? IS NULL OR tenant_id = ?) GROUP BY state, orig_class`,
-    ).all(range.from, range.to, range.tenant, range.tenant) as {
-      state: string;
-      orig_class: string | null;
-      n: number;
-    }[];
     const out = { blocked: 0, delivered: 0, junked: 0, removedAfterDelivery: 0, stillThere: 0 };
-    for (const r of rows) {
-      if (r.orig_class === 'delivered') out.delivered += r.n;
-      else if (r.orig_class === 'junked') out.junked += r.n;
-      else if (r.state === 'blocked' || r.orig_class === 'quarantined' || r.orig_class === 'blocked') {
-        out.blocked += r.n;
+    for (const [value, n] of this.hourlySums(range, 'msg:state')) {
+      const [state, origClass] = value.split('|');
+      if (origClass === 'delivered') out.delivered += n;
+      else if (origClass === 'junked') out.junked += n;
+      else if (state === 'blocked' || origClass === 'quarantined' || origClass === 'blocked')
+        out.blocked += n;
+      if (state === 'removed' && (origClass === 'delivered' || origClass === 'junked')) {
+        out.removedAfterDelivery += n;
       }
-      if (r.state === 'removed' && (r.orig_class === 'delivered' || r.orig_class === 'junked')) {
-        out.removedAfterDelivery += r.n;
-      }
-      if (r.state === 'inbox' || r.state === 'junk') out.stillThere += r.n;
+      if (state === 'inbox' || state === 'junk') out.stillThere += n;
     }
     return out;
   }
 
-  /** Counts of a daily dimension over [from, to), exact: whole days from dash_daily, partial days from rows. */
-  private topSums(range: DashRange, dim: TopDim): Map<string, number> {
-    const firstDay = Math.ceil(range.from / DAY);
-    const endDay = Math.floor(range.to / DAY);
-    const sums = new Map<string, number>();
-    const addRows = (rows: { value: string; n: number }[]): void => {
-      for (const r of rows) sums.set(r.value, (sums.get(r.value) ?? 0) + r.n);
+  /**
+   * The `limit` most frequent values of a daily dimension over the whole UTC days the range touches, exact.
+   * Candidates are the values with the highest totals over all retained days (dash_totals); a value outside
+   * them counts at most the last candidate's total in any range, so when the `limit`-th candidate's count in
+   * the range is higher, the answer is exact without reading the other values. Otherwise (flat data) every
+   * value of the range is summed. `complete`: the list holds every value of the range.
+   */
+  private topRanked(range: DashRange, dim: TopDim, limit: number): { rows: Count[]; complete: boolean } {
+    const d0 = Math.floor(range.from / DAY);
+    const d1 = Math.ceil(range.to / DAY);
+    const scope = range.tenant ?? ALL_TENANTS;
+    const span = this.stmt('SELECT MIN(b) AS lo, MAX(b) AS hi FROM dash_daily WHERE dim = ?').get(dim) as {
+      lo: number | null;
+      hi: number | null;
     };
-    const progress = this.stmt('SELECT newest_t FROM dash_progress WHERE id = 1').get() as {
-      newest_t: number | null;
+    if (span.lo === null || span.hi === null) return { rows: [], complete: true };
+    const all = (): { rows: Count[]; complete: boolean } => {
+      const rows = this.stmt(
+        `SELECT value, SUM(n) AS n FROM dash_daily WHERE dim = ? AND b >= ? AND b < ? AND (? IS NULL OR tenant_id = ?)
+         GROUP BY value`,
+      ).all(dim, d0, d1, range.tenant, range.tenant) as Count[];
+      const ranked = sortCounts(new Map(rows.filter((r) => r.n > 0).map((r) => [r.value, r.n])));
+      return { rows: ranked.slice(0, limit), complete: ranked.length <= limit };
     };
-    const newest = progress.newest_t ?? 0;
-    // A trailing partial day after the newest event holds the same rows as the whole day.
-    const tailIsWhole = endDay * DAY < range.to && newest < range.to;
-    const lastWholeDay = tailIsWhole ? endDay + 1 : endDay;
-    if (firstDay < lastWholeDay) {
-      addRows(
-        this.stmt(
-          `SELECT value, SUM(n) AS n FROM dash_daily WHERE dim = ? AND b >= ? AND b < ? AND (? IS NULL OR tenant_id = ?)
-           GROUP BY value`,
-        ).all(dim, firstDay, lastWholeDay, range.tenant, range.tenant) as { value: string; n: number }[],
-      );
+    if (span.lo >= d0 && span.hi < d1) {
+      // The range covers every retained day: the totals are the answer.
+      const rows = this.stmt(
+        `SELECT value, n FROM dash_totals WHERE dim = ? AND tenant_id = ? AND n > 0 ORDER BY n DESC, value LIMIT ?`,
+      ).all(dim, scope, limit + 1) as Count[];
+      if (rows.length <= limit) return { rows, complete: true };
+      return { rows: rows.slice(0, limit), complete: false };
     }
-    const edges: [number, number][] = [];
-    if (firstDay >= lastWholeDay) edges.push([range.from, range.to]);
-    else {
-      if (range.from < firstDay * DAY) edges.push([range.from, firstDay * DAY]);
-      if (!tailIsWhole && endDay * DAY < range.to) edges.push([endDay * DAY, range.to]);
-    }
-    const src = TOP_DIM_SOURCE[dim];
-    for (const [from, to] of edges) {
-      const value = src.column !== undefined ? src.column : `je.value`;
-      const join = src.json !== undefined ? `, json_each(e.extra, '${src.json}') je` : '';
-      // click:url is counted per URL and click action.
-      const expr = dim === 'click:url' ? `e.url || char(31) || coalesce(e.click_action, '${NONE}')` : value;
-      addRows(
-        this.stmt(
-          `SELECT ${expr} AS value, COUNT(*) AS n FROM dash_events e${join}
-           WHERE e.kind = ? AND e.t >= ? AND e.t < ? AND (? IS NULL OR e.tenant_id = ?) AND ${expr} IS NOT NULL
-           GROUP BY 1`,
-        ).all(src.kind, from, to, range.tenant, range.tenant) as { value: string; n: number }[],
-      );
-    }
-    return sums;
+    const k = Math.max(500, limit * 10);
+    const candidates = this.stmt(
+      `SELECT value, n FROM dash_totals WHERE dim = ? AND tenant_id = ? AND n > 0 ORDER BY n DESC LIMIT ?`,
+    ).all(dim, scope, k) as Count[];
+    if (candidates.length < k) return all();
+    const bound = candidates[candidates.length - 1]?.n ?? 0;
+    const sums = this.stmt(
+      `SELECT value, SUM(n) AS n FROM dash_daily WHERE dim = ? AND value IN (SELECT value FROM json_each(?))
+       AND b >= ? AND b < ? AND (? IS NULL OR tenant_id = ?) GROUP BY value`,
+    ).all(dim, JSON.stringify(candidates.map((c) => c.value)), d0, d1, range.tenant, range.tenant) as Count[];
+    const ranked = sortCounts(new Map(sums.filter((r) => r.n > 0).map((r) => [r.value, r.n])));
+    const last = ranked[limit - 1];
+    if (last !== undefined && last.n > bound) return { rows: ranked.slice(0, limit), complete: false };
+    return all();
   }
 
   async top(range: DashRange, dim: TopDim, limit: number): Promise<TopCount[]> {
-    const ranked = sortCounts(this.topSums(range, dim)).slice(0, limit);
+    const ranked = this.topRanked(range, dim, limit).rows;
     if (ranked.length === 0) return [];
     const before = { ...range, from: range.from - 7 * DAY, to: range.from };
     const seen = this.stmt(
@@ -720,7 +790,7 @@ export class SqliteDashboardStore implements DashboardStore {
 
   async emailFacets(range: DashRange): Promise<Record<EmailFilterKey, Count[]>> {
     const h = (dim: HourlyDim): Count[] => sortCounts(this.hourlySums(range, dim));
-    const top = (dim: TopDim): Count[] => sortCounts(this.topSums(range, dim)).slice(0, 50);
+    const top = (dim: TopDim): Count[] => this.topRanked(range, dim, 50).rows;
     return {
       verdict: h('mail:verdict'),
       technology: h('mail:technology'),
@@ -769,13 +839,21 @@ export class SqliteDashboardStore implements DashboardStore {
     }
     if (query.q !== null && query.q.trim() !== '') {
       where.push(`(${spec.search.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`);
-      for (let i = 0; i < spec.search.length; i++) params.push(likePattern(query.q.trim()));
+      for (let i = 0; i < spec.search.length; i++) params.push(likePattern(query.q.trim().toLowerCase()));
     }
-    const sortExpr = spec.sorts[query.sort] ?? spec.sorts[spec.defaultSort];
-    if (sortExpr === undefined) throw new RangeError(`sort: unknown column ${query.sort}`);
-    const dir = query.dir === 'asc' ? 'ASC' : 'DESC';
+    const sortExpr = spec.sorts[query.sort === '' ? spec.defaultSort : query.sort];
+    if (sortExpr === undefined) {
+      throw new RangeError(
+        `sort: unknown column ${query.sort}; use one of ${Object.keys(spec.sorts).join(', ')}`,
+      );
+    }
+    // `~expr`: the sort runs the other way round (age descending is delivery time ascending), so that an
+    // index on the column serves it.
+    const inverted = sortExpr.startsWith('~');
+    const dir = (query.dir === 'asc') !== inverted ? 'ASC' : 'DESC';
+    const expr = inverted ? sortExpr.slice(1) : sortExpr;
     const sql = `SELECT ${spec.columns} FROM ${spec.from} WHERE ${where.join(' AND ')}
-      ORDER BY ${sortExpr} ${dir} NULLS LAST, ${spec.tie}`;
+      ORDER BY ${expr} ${dir} NULLS LAST, ${spec.tie}`;
     return { spec, sql, params };
   }
 
@@ -787,17 +865,48 @@ export class SqliteDashboardStore implements DashboardStore {
     if (name.startsWith('clusters-'))
       return this.clusterTable(name, query) as Promise<TableResult<TableRows[N]>>;
     const { spec, sql, params } = this.tableSql(name, query, now);
-    const rows = this.db
-      .prepare(`${sql} LIMIT ? OFFSET ?`)
-      .all(...params, query.size, (query.page - 1) * query.size) as Record<string, unknown>[];
-    const counted = this.db
-      .prepare(`SELECT COUNT(*) AS n FROM (${sql} LIMIT ${TOTAL_CAP + 1})`)
-      .get(...params) as { n: number };
-    return {
-      rows: rows.map((r) => spec.map(r, now) as TableRows[N]),
-      total: Math.min(counted.n, TOTAL_CAP),
-      totalIsLowerBound: counted.n > TOTAL_CAP,
-    };
+    const rows = (
+      this.db
+        .prepare(`${sql} LIMIT ? OFFSET ?`)
+        .all(...params, query.size, (query.page - 1) * query.size) as Record<string, unknown>[]
+    ).map((r) => spec.map(r, now) as TableRows[N]);
+    if (name === 'click-throughs') this.repeatClicks(rows as ClickThroughRow[], query);
+    const counted = this.countRows(sql, params);
+    return { rows, total: counted.n, totalIsLowerBound: counted.lowerBound };
+  }
+
+  /**
+   * How many rows a table query has: exact up to TOTAL_CAP, and counted for at most COUNT_BUDGET_MS, so that
+   * a rare search over a million rows still answers in time (then `lowerBound`: "more than n").
+   */
+  private countRows(sql: string, params: unknown[]): { n: number; lowerBound: boolean } {
+    const stmt = this.db.prepare(`SELECT 1 FROM (${sql}) LIMIT ${TOTAL_CAP + 1}`).raw(true);
+    const deadline = performance.now() + COUNT_BUDGET_MS;
+    let n = 0;
+    for (const _row of stmt.iterate(...params)) {
+      n += 1;
+      if (n > TOTAL_CAP) return { n: TOTAL_CAP, lowerBound: true };
+      if ((n & 1023) === 0 && performance.now() > deadline) return { n, lowerBound: true };
+    }
+    return { n, lowerBound: false };
+  }
+
+  /** Each row's count of its user's click-throughs in the range (repeat clickers). */
+  private repeatClicks(rows: ClickThroughRow[], range: DashRange): void {
+    const count = this.stmt(
+      `SELECT COUNT(*) AS n FROM dash_events WHERE user_key = ? AND action = 'clicked-through-warning'
+       AND t >= ? AND t < ? AND (? IS NULL OR tenant_id = ?)`,
+    );
+    const cache = new Map<string, number>();
+    for (const r of rows) {
+      if (r.user === null) continue;
+      let n = cache.get(r.user);
+      if (n === undefined) {
+        n = (count.get(r.user, range.from, range.to, range.tenant, range.tenant) as { n: number }).n;
+        cache.set(r.user, n);
+      }
+      r.userClickThroughs = n;
+    }
   }
 
   async *exportTable<N extends TableName>(
@@ -819,7 +928,9 @@ export class SqliteDashboardStore implements DashboardStore {
       const stmt = db.prepare(`${sql} LIMIT ? OFFSET ?`);
       for (let offset = 0; ; offset += EXPORT_CHUNK) {
         const rows = stmt.all(...params, EXPORT_CHUNK, offset) as Record<string, unknown>[];
-        for (const r of rows) yield spec.map(r, now) as TableRows[N];
+        const mapped = rows.map((r) => spec.map(r, now) as TableRows[N]);
+        if (name === 'click-throughs') this.repeatClicks(mapped as ClickThroughRow[], query);
+        for (const r of mapped) yield r;
         if (rows.length < EXPORT_CHUNK) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
@@ -832,18 +943,26 @@ export class SqliteDashboardStore implements DashboardStore {
   private async clusterTable(name: TableName, query: TableQuery): Promise<TableResult<ClusterRow>> {
     const by = name.slice('clusters-'.length) as ClusterRow['by'];
     const dim = `cluster:${by}` as TopDim;
-    let ranked = sortCounts(this.topSums(query, dim)).filter((c) => c.n >= 2);
-    if (query.q !== null && query.q.trim() !== '') {
-      const q = query.q.trim().toLowerCase();
+    // Clusters are keys shared by at least two records; a search looks through every key of the range.
+    const searching = query.q !== null && query.q.trim() !== '';
+    const found = this.topRanked(
+      query,
+      dim,
+      searching ? Number.MAX_SAFE_INTEGER : query.page * query.size + 1,
+    );
+    let ranked = found.rows.filter((c) => c.n >= 2);
+    if (searching) {
+      const q = (query.q ?? '').trim().toLowerCase();
       ranked = ranked.filter((c) => c.value.toLowerCase().includes(q));
     }
+    const complete = found.complete || searching || ranked.length < found.rows.length;
     const page = ranked.slice((query.page - 1) * query.size, query.page * query.size);
     const prefix = by === 'sender-subject' ? 'ss' : by;
     // The rows sharing the key (mails, or for a URL the clicks on it), then the distinct mails they concern.
     const detail = this.stmt(
       `WITH rows AS MATERIALIZED (
          SELECT e.seq, e.t, e.kind, e.tenant_id, e.nmid FROM dash_keys k JOIN dash_events e ON e.seq = k.seq
-         WHERE k.tenant_id IN (SELECT tenant_id FROM streams UNION SELECT ?) AND (? IS NULL OR k.tenant_id = ?)
+         WHERE k.tenant_id IN (SELECT tenant_id FROM dash_tenants WHERE ? IS NULL OR tenant_id = ?)
            AND k.key = ? AND e.t >= ? AND e.t < ?),
        msgs AS MATERIALIZED (SELECT m.* FROM (SELECT DISTINCT tenant_id, nmid FROM rows WHERE nmid IS NOT NULL) x
          JOIN dash_messages m ON m.tenant_id = x.tenant_id AND m.nmid = x.nmid)
@@ -857,7 +976,7 @@ export class SqliteDashboardStore implements DashboardStore {
     );
     const rows = page.map((c): ClusterRow => {
       const key = `${prefix}:${c.value}`;
-      const d = detail.get(query.tenant ?? '', query.tenant, query.tenant, key, query.from, query.to) as {
+      const d = detail.get(query.tenant, query.tenant, key, query.from, query.to) as {
         mails: number;
         recipients: number;
         still: number | null;
@@ -880,17 +999,26 @@ export class SqliteDashboardStore implements DashboardStore {
         sampleOffset: d.sample ?? 0,
       };
     });
-    return { rows, total: ranked.length, totalIsLowerBound: false };
+    return { rows, total: ranked.length, totalIsLowerBound: !complete };
   }
 
   async clicks(range: DashRange): ReturnType<DashboardStore['clicks']> {
+    // The most clicked URLs (whole days), then their clicks by action in the range itself.
+    const topUrls = this.topRanked(range, 'click:url', 20).rows.map((c) => c.value);
     const urls = new Map<string, { total: number; byAction: Record<string, number> }>();
-    for (const [value, n] of this.topSums(range, 'click:url')) {
-      const [url = '', action = NONE] = value.split(SEP);
-      const u = urls.get(url) ?? { total: 0, byAction: {} };
-      u.total += n;
-      u.byAction[action] = (u.byAction[action] ?? 0) + n;
-      urls.set(url, u);
+    for (const r of this.stmt(
+      `SELECT url, coalesce(click_action, '${NONE}') AS action, COUNT(*) AS n FROM dash_events
+       WHERE kind = 'url-click' AND url IN (SELECT value FROM json_each(?)) AND t >= ? AND t < ?
+       AND (? IS NULL OR tenant_id = ?) GROUP BY 1, 2`,
+    ).all(JSON.stringify(topUrls), range.from, range.to, range.tenant, range.tenant) as {
+      url: string;
+      action: string;
+      n: number;
+    }[]) {
+      const u = urls.get(r.url) ?? { total: 0, byAction: {} };
+      u.total += r.n;
+      u.byAction[r.action] = (u.byAction[r.action] ?? 0) + r.n;
+      urls.set(r.url, u);
     }
     const heat = Array.from({ length: 7 }, () => Array.from({ length: 24 }, () => 0));
     const rows = this.stmt(
@@ -920,8 +1048,8 @@ export class SqliteDashboardStore implements DashboardStore {
   async files(range: DashRange): ReturnType<DashboardStore['files']> {
     return {
       byWorkload: await this.counts(range, 'file:workload'),
-      byFamily: sortCounts(this.topSums(range, 'file:family')).slice(0, 20),
-      bySite: sortCounts(this.topSums(range, 'file:site')).slice(0, 20),
+      byFamily: this.topRanked(range, 'file:family', 20).rows,
+      bySite: this.topRanked(range, 'file:site', 20).rows,
     };
   }
 
@@ -1070,12 +1198,7 @@ export class SqliteDashboardStore implements DashboardStore {
         row(r.tenant_id)[key] += r.n;
       }
     }
-    for (const r of this.stmt(
-      `SELECT tenant_id, COUNT(*) AS n FROM dash_messages WHERE state IN ('inbox', 'junk') AND first_t >= ?
-       AND first_t < ? AND verdict IN (${THREAT_VERDICTS.map(() => '?').join(', ')}) GROUP BY tenant_id`,
-    ).all(range.from, range.to, ...THREAT_VERDICTS) as { tenant_id: string; n: number }[]) {
-      row(r.tenant_id).stillInMailbox += r.n;
-    }
+    for (const [tenant, n] of this.stillByTenant(range)) row(tenant).stillInMailbox += n;
     for (const r of this.stmt(
       `SELECT tenant_id, COUNT(*) AS n FROM dash_investigations WHERE pending > 0 AND t >= ? AND t < ?
        GROUP BY tenant_id`,
@@ -1090,7 +1213,17 @@ export class SqliteDashboardStore implements DashboardStore {
   async prune(before: number): Promise<void> {
     this.db.transaction(() => {
       this.stmt('DELETE FROM dash_hourly WHERE b < ?').run(Math.floor(before / HOUR));
-      this.stmt('DELETE FROM dash_daily WHERE b < ?').run(Math.floor(before / DAY));
+      const day = Math.floor(before / DAY);
+      const sub = this.stmt(
+        `UPDATE dash_totals SET n = n - ? WHERE dim = ? AND tenant_id IN (?, '${ALL_TENANTS}') AND value = ?`,
+      );
+      for (const r of this.stmt(
+        'SELECT dim, tenant_id, value, SUM(n) AS n FROM dash_daily WHERE b < ? GROUP BY 1, 2, 3',
+      ).all(day) as { dim: string; tenant_id: string; value: string; n: number }[]) {
+        sub.run(r.n, r.dim, r.tenant_id, r.value);
+      }
+      this.stmt('DELETE FROM dash_totals WHERE n <= 0').run();
+      this.stmt('DELETE FROM dash_daily WHERE b < ?').run(day);
       this.stmt('DELETE FROM dash_messages WHERE last_t < ?').run(before);
       this.stmt('DELETE FROM dash_investigations WHERE t < ?').run(before);
       this.stmt(
@@ -1148,7 +1281,7 @@ const TABLES: { [N in TableName]: TableSpec<TableRows[N]> } = {
       override: 'e.override',
     },
     jsonFilters: { technology: `e.extra, '$.tech'` },
-    search: ['e.subject', 'e.sender', 'e.recipient', 'e.url', 'e.sender_ip', 'e.nmid'],
+    search: ['e.search'],
     sorts: {
       time: 'e.t',
       recipient: 'e.recipient',
@@ -1194,19 +1327,13 @@ const TABLES: { [N in TableName]: TableSpec<TableRows[N]> } = {
     from: 'dash_messages e',
     columns: 'e.*',
     where: (q) => ({
-      sql: [
-        `e.state IN ('inbox', 'junk')`,
-        `e.verdict IN (${THREAT_VERDICTS.map(() => '?').join(', ')})`,
-        'e.first_t >= ?',
-        'e.first_t < ?',
-        '(? IS NULL OR e.tenant_id = ?)',
-      ],
-      params: [...THREAT_VERDICTS, q.from, q.to, q.tenant, q.tenant],
+      sql: ['e.open = 1', 'e.first_t >= ?', 'e.first_t < ?', '(? IS NULL OR e.tenant_id = ?)'],
+      params: [q.from, q.to, q.tenant, q.tenant],
     }),
     filters: { verdict: 'e.verdict', latestLocation: 'e.latest_loc', recipient: 'e.recipient' },
     search: ['e.subject', 'e.sender', 'e.recipient', 'e.nmid'],
     sorts: {
-      age: '-e.first_t',
+      age: '~e.first_t',
       deliveredAt: 'e.first_t',
       recipient: 'e.recipient',
       verdict: 'e.verdict',
@@ -1233,15 +1360,14 @@ const TABLES: { [N in TableName]: TableSpec<TableRows[N]> } = {
     from: `dash_events e LEFT JOIN dash_messages m ON m.tenant_id = e.tenant_id AND m.nmid = e.nmid`,
     columns: `e.seq, e.tenant_id, e.t, e.user_key, e.url, e.url_domain, e.click_action, e.app, e.nmid,
       m.first_seq AS m_seq, m.subject AS m_subject, m.sender AS m_sender,
-      coalesce(m.removed_t, m.remediated_t) AS m_removed, m.nmid AS m_nmid,
-      COUNT(*) OVER (PARTITION BY e.tenant_id, e.user_key) AS repeats`,
+      coalesce(m.removed_t, m.remediated_t) AS m_removed, m.nmid AS m_nmid`,
     where: (q) => {
       const w = rangeWhere('e.t', 'url-click')(q);
       return { sql: [...w.sql, `e.action = 'clicked-through-warning'`], params: w.params };
     },
     filters: { app: 'e.app', action: 'e.click_action', user: 'e.user_key' },
-    search: ['e.url', 'e.user_key', 'm.subject', 'm.sender'],
-    sorts: { time: 'e.t', user: 'e.user_key', app: 'e.app', repeats: 'repeats' },
+    search: ['e.search', 'm.subject', 'm.sender'],
+    sorts: { time: 'e.t', user: 'e.user_key', app: 'e.app' },
     defaultSort: 'time',
     tie: 'e.seq DESC',
     map: (r): ClickThroughRow => ({
@@ -1263,7 +1389,8 @@ const TABLES: { [N in TableName]: TableSpec<TableRows[N]> } = {
               sender: str(r.m_sender),
               removedAt: typeof r.m_removed === 'number' ? iso(r.m_removed) : null,
             },
-      userClickThroughs: num(r.repeats),
+      // Filled in per page by the store (repeatClicks), from the user's click-throughs in range.
+      userClickThroughs: 0,
     }),
   },
   approvals: {
@@ -1275,7 +1402,7 @@ const TABLES: { [N in TableName]: TableSpec<TableRows[N]> } = {
     }),
     filters: { type: 'e.type', status: 'e.status' },
     search: ['e.name', 'e.inv_id', 'e.type'],
-    sorts: { waiting: '-coalesce(e.pending_since, e.t)', pendingActions: 'e.pending', type: 'e.type' },
+    sorts: { waiting: '~coalesce(e.pending_since, e.t)', pendingActions: 'e.pending', type: 'e.type' },
     defaultSort: 'waiting',
     tie: 'e.inv_id',
     map: (r, now): ApprovalRow => {
@@ -1300,7 +1427,7 @@ const TABLES: { [N in TableName]: TableSpec<TableRows[N]> } = {
     columns: 'e.seq, e.tenant_id, e.t, e.user_key, e.url, e.url_domain, e.click_action, e.app, e.nmid',
     where: rangeWhere('e.t', 'url-click'),
     filters: { action: 'e.click_action', app: 'e.app', domain: 'e.url_domain', user: 'e.user_key' },
-    search: ['e.url', 'e.user_key'],
+    search: ['e.search'],
     sorts: { time: 'e.t', user: 'e.user_key', url: 'e.url', action: 'e.click_action', app: 'e.app' },
     defaultSort: 'time',
     tie: 'e.seq DESC',
@@ -1323,7 +1450,7 @@ const TABLES: { [N in TableName]: TableSpec<TableRows[N]> } = {
         WHERE e.sha256 IS NOT NULL AND k.tenant_id = e.tenant_id AND k.key = 'sha256:' || e.sha256) AS in_mail`,
     where: rangeWhere('e.t', 'file'),
     filters: { workload: `json_extract(e.extra, '$.wl')`, family: 'e.family', site: 'e.site' },
-    search: ['e.file_name', 'e.site', 'e.path', 'e.sha256', 'e.user_key'],
+    search: ['e.search', 'e.site', 'e.path'],
     sorts: {
       time: 'e.t',
       fileName: 'e.file_name',

@@ -266,6 +266,7 @@ CREATE UNIQUE INDEX dead_letters_sink_seq ON dead_letters (sink, seq);
  * dash_investigations  one row per (tenant, investigation id): its latest status and pending actions.
  * dash_keys            (tenant, key, offset) for the keys a row shares with others: `nmid:`, `url:`, `sha256:`
  *                      and `ss:` (sender and subject), for timelines, clusters and "also seen in mail".
+ * dash_totals          the same counts over all retained days, for the top-N candidates.
  * dash_hourly/daily    pre-aggregated counts per (dimension, hour|day, tenant, value) for the charts and top-N
  *                      panels, so that a report over a million events reads thousands of rows, not a million.
  * Rows go with their record (trigger on records) or, for the aggregates, by age in retention.
@@ -273,6 +274,7 @@ CREATE UNIQUE INDEX dead_letters_sink_seq ON dead_letters (sink, seq);
 const V4 = `
 CREATE TABLE dash_progress (id INTEGER PRIMARY KEY CHECK (id = 1), offset INTEGER NOT NULL, newest_t INTEGER);
 INSERT INTO dash_progress (id, offset) VALUES (1, 0);
+CREATE TABLE dash_tenants (tenant_id TEXT PRIMARY KEY) WITHOUT ROWID;
 
 CREATE TABLE dash_events (
   seq INTEGER PRIMARY KEY,
@@ -307,11 +309,15 @@ CREATE TABLE dash_events (
   sha256 TEXT,
   user_key TEXT,
   inv_id TEXT,
+  search TEXT,
   summary TEXT NOT NULL,
   extra TEXT
 );
 CREATE INDEX dash_events_kind_t ON dash_events (kind, t);
 CREATE INDEX dash_events_user ON dash_events (user_key, t) WHERE user_key IS NOT NULL;
+CREATE INDEX dash_events_through ON dash_events (t) WHERE action = 'clicked-through-warning';
+CREATE INDEX dash_events_through_user ON dash_events (user_key, t) WHERE action = 'clicked-through-warning';
+CREATE INDEX dash_events_click_url ON dash_events (url, t) WHERE kind = 'url-click';
 
 CREATE TABLE dash_keys (
   tenant_id TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (tenant_id, key, seq)
@@ -337,10 +343,11 @@ CREATE TABLE dash_messages (
   clicks INTEGER NOT NULL DEFAULT 0,
   click_throughs INTEGER NOT NULL DEFAULT 0,
   state TEXT NOT NULL,
+  open INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (tenant_id, nmid)
 ) WITHOUT ROWID;
-CREATE INDEX dash_messages_state ON dash_messages (state, first_t);
-CREATE INDEX dash_messages_first ON dash_messages (first_t, state, orig_class);
+CREATE INDEX dash_messages_open ON dash_messages (first_t) WHERE open = 1;
+CREATE INDEX dash_messages_remediated ON dash_messages (remediated_t) WHERE remediated_t IS NOT NULL;
 
 CREATE TABLE dash_investigations (
   tenant_id TEXT NOT NULL,
@@ -358,7 +365,7 @@ CREATE TABLE dash_investigations (
   PRIMARY KEY (tenant_id, inv_id)
 ) WITHOUT ROWID;
 CREATE INDEX dash_investigations_t ON dash_investigations (t);
-CREATE INDEX dash_investigations_pending ON dash_investigations (pending_since) WHERE pending > 0;
+CREATE INDEX dash_investigations_pending ON dash_investigations (t) WHERE pending > 0;
 
 CREATE TABLE dash_hourly (
   dim TEXT NOT NULL, b INTEGER NOT NULL, tenant_id TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
@@ -368,6 +375,15 @@ CREATE TABLE dash_daily (
   dim TEXT NOT NULL, b INTEGER NOT NULL, tenant_id TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
   PRIMARY KEY (dim, b, tenant_id, value)
 ) WITHOUT ROWID;
+
+CREATE INDEX dash_daily_value ON dash_daily (dim, value, b);
+-- Each top-N value's count over everything retained, per tenant and over all tenants ('*'): the candidates
+-- of a top-N query (see SqliteDashboardStore.topRanked).
+CREATE TABLE dash_totals (
+  dim TEXT NOT NULL, tenant_id TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY (dim, tenant_id, value)
+) WITHOUT ROWID;
+CREATE INDEX dash_totals_n ON dash_totals (dim, tenant_id, n);
 
 CREATE TRIGGER dash_events_follow_records AFTER DELETE ON records BEGIN
   DELETE FROM dash_events WHERE seq = old.seq;
