@@ -123,7 +123,7 @@ export async function dashboardBench(dir: string, events: number): Promise<Dashb
     };
   const store = await openStore({ dataDir });
   const dashboard = openDashboardStore(dataDir);
-  const projector = new Projector({ store, dashboard });
+  const projector = new Projector({ store, dashboard, workers: 1 });
   const started = performance.now();
   const projected = await projector.catchUp();
   const projectionRate = projected / ((performance.now() - started) / 1000);

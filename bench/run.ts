@@ -43,6 +43,9 @@ import {
   type Store,
 } from '../src/store/index.js';
 import { createLogger } from '../src/telemetry/logger.js';
+import { Projector } from '../src/dashboard/projection.js';
+import { openDashboardStore } from '../src/store/index.js';
+import { dashboardBench } from './dashboard.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { ElasticsearchTestServer } from '../test/servers/elasticsearch.js';
 import { startRsyslog } from '../test/servers/rsyslog.js';
@@ -171,8 +174,9 @@ async function ingestPass(
   blobs: number,
   dir: string,
   discard = false,
-): Promise<{ records: number; seconds: number }> {
-  const dataDir = path.join(dir, discard ? 'discarded' : 'store');
+  dashboard = false,
+): Promise<{ records: number; seconds: number; projected?: number; projectionLagSeconds?: number }> {
+  const dataDir = path.join(dir, discard ? 'discarded' : dashboard ? 'store-dashboard' : 'store');
   const opened = process.env.BENCH_STORE_THREAD
     ? await openThreadStore({ dataDir })
     : await openStore({ dataDir });
@@ -204,8 +208,12 @@ async function ingestPass(
     indexer,
     logger,
   });
+  // As `atp-siem run` does: the dashboard's projector tails the store while the collector fills it.
+  const dash = dashboard ? openDashboardStore(dataDir) : null;
+  const projector = dash ? new Projector({ store: opened, dashboard: dash, idleMs: 100, workers: 1 }) : null;
   const started = performance.now();
   await collector.start();
+  projector?.start();
   const done = (): boolean => {
     const rows = collector.snapshot();
     return rows.reduce((n, r) => n + r.blobsDelivered + r.blobsDropped, 0) >= blobs;
@@ -214,10 +222,21 @@ async function ingestPass(
   const seconds = (performance.now() - started) / 1000;
   const records = collector.snapshot().reduce((n, r) => n + r.records + r.duplicates, 0);
   await collector.stop();
+  let projected: number | undefined;
+  let projectionLagSeconds: number | undefined;
+  if (projector && dash) {
+    // How long the reports took to catch up once ingest had finished.
+    const last = await opened.lastOffset();
+    while ((await dash.progress()).offset < last) await new Promise((r) => setTimeout(r, 20));
+    projectionLagSeconds = (performance.now() - started) / 1000 - seconds;
+    projected = (await dash.progress()).offset;
+    await projector.stop();
+    await dash.close();
+  }
   await client.close();
   await indexer?.close();
   await store.close();
-  return { records, seconds };
+  return { records, seconds, projected, projectionLagSeconds };
 }
 
 interface SinkRun {
@@ -328,17 +347,32 @@ try {
   const ingest = await ingestPass(tenant, blobs, dir);
   note(`ingest: ${ingest.records} records, ${ingest.seconds.toFixed(2)} s`);
   const ingestRate = ingest.records / ingest.seconds;
+  const withDashboard = await ingestPass(tenant, blobs, dir, false, true);
+  note(
+    `ingest with the dashboard's projector running: ${withDashboard.records} records, ${withDashboard.seconds.toFixed(2)} s; reports caught up ${withDashboard.projectionLagSeconds?.toFixed(1)} s later`,
+  );
+  const dashboardEvents = Number(process.env.BENCH_DASHBOARD_EVENTS ?? 1_000_000);
+  const dashboard = process.env.BENCH_DASHBOARD === '0' ? undefined : await dashboardBench(dir, dashboardEvents);
   const sinks =
     process.env.BENCH_SINKS === '0'
       ? undefined
       : await sinkPasses(emulator.config, path.join(dir, 'store'), dir);
   const result = {
     ingest_records_per_s: Math.round(ingestRate),
+    ingest_with_dashboard_records_per_s: Math.round(withDashboard.records / withDashboard.seconds),
+    dashboard_catch_up_s: Number((withDashboard.projectionLagSeconds ?? 0).toFixed(1)),
     raw_records_per_s: Math.round(rawRate),
     ratio: Number((ingestRate / rawRate).toFixed(3)),
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     pipeline_records_per_s: Math.round(pipeline.records / pipeline.seconds),
     raw_runs: rawRates.map(Math.round),
+    ...(dashboard === undefined
+      ? {}
+      : {
+          dashboard_events: dashboard.events,
+          dashboard_projection_records_per_s: dashboard.projection_records_per_s,
+          dashboard_ms: dashboard.dashboard_ms,
+        }),
     ...(sinks === undefined
       ? {}
       : {

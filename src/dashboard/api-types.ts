@@ -323,6 +323,13 @@ export interface ClusterRow {
   by: ClusterBy;
   /** The shared URL, hash, or `sender · subject`. */
   key: string;
+  /** Records sharing the key in the range (mails; for a URL, clicks on it): the table's order, exact. */
+  records: number;
+  /**
+   * True when the cluster has more records than were looked at: mails, recipients and the state counts are
+   * then over its newest 200 records, lower bounds.
+   */
+  sampled: boolean;
   mails: number;
   recipients: number;
   stillInMailbox: number;

@@ -103,6 +103,49 @@ describe('projectRecord', () => {
 });
 
 describe('Projector', () => {
+  it('normalizes in a worker thread to the same report rows as inline', async () => {
+    const dirs = await Promise.all([0, 1].map(() => mkdtemp(path.join(tmpdir(), 'atp-proj-w-'))));
+    try {
+      const tiles = [];
+      for (const [i, dir] of dirs.entries()) {
+        const store = await openStore({ dataDir: dir });
+        const blob = makeBlob();
+        await store.addBlobs([blob]);
+        const names = [
+          'mail-28-phish-delivered-int-enums',
+          'click-41-clicked-through',
+          'air-64-pending-objects',
+        ];
+        await store.commitBlob(
+          blob,
+          names.map((n) => {
+            const s = stored(n);
+            return { id: s.id, raw: s.raw, index: s.index };
+          }),
+        );
+        const dash = openDashboardStore(dir);
+        const errors: unknown[] = [];
+        const projector = new Projector({
+          store,
+          dashboard: dash,
+          workers: i,
+          onError: (e) => errors.push(e),
+        });
+        expect(await projector.catchUp()).toBe(3);
+        await projector.stop();
+        expect(errors).toEqual([]);
+        const range = { from: Date.parse('2026-11-01'), to: Date.parse('2026-12-01'), tenant: null };
+        tiles.push(await dash.tiles(range));
+        await dash.close();
+        await store.close();
+      }
+      expect(tiles[1]).toEqual(tiles[0]);
+      expect(tiles[0]?.pendingApprovals).toBe(1);
+    } finally {
+      await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+    }
+  });
+
   it('projects every stored record once and resumes from its offset after a restart', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'atp-proj-'));
     try {

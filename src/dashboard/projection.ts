@@ -8,6 +8,7 @@ import type { DashboardRow, DashboardStore } from '../store/dashboard.js';
 import type { Store, StoredRecord } from '../store/types.js';
 import type { NormalizedEvent } from '../schema/index.js';
 import { dispositionOfLocation, normalize, urlParts } from '../schema/index.js';
+import { startWorkerPool, type WorkerPool } from '../pipeline/worker-pool.js';
 
 /** Records read per step; small enough that one step keeps the event loop busy for only tens of ms. */
 const BATCH = 1_000;
@@ -181,7 +182,19 @@ export interface ProjectorOptions {
   dashboard: DashboardStore;
   /** How long to wait when caught up (ms). */
   idleMs?: number;
+  /**
+   * Worker threads that normalize records while the main thread writes the previous batch (0: inline).
+   * A worker that cannot start or dies leaves the work to the main thread.
+   */
+  workers?: number;
   onError?: (err: unknown) => void;
+}
+
+interface Projected {
+  /** The last offset read (whether or not it was a Defender record), or null at the end of the store. */
+  upto: number | null;
+  count: number;
+  rows: DashboardRow[];
 }
 
 /** Runs the projection until stopped. */
@@ -190,26 +203,62 @@ export class Projector {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private pool: Promise<WorkerPool<StoredRecord[], (DashboardRow | null)[]> | null> | null = null;
 
   constructor(private readonly options: ProjectorOptions) {}
 
-  /** Projects everything stored so far; resolves when caught up. */
+  private workers(): Promise<WorkerPool<StoredRecord[], (DashboardRow | null)[]> | null> {
+    const count = this.options.workers ?? 0;
+    if (count <= 0) return Promise.resolve(null);
+    this.pool ??= startWorkerPool<StoredRecord[], (DashboardRow | null)[]>({
+      module: 'projection-worker',
+      from: import.meta.url,
+      workers: count,
+      readyMs: 15_000,
+      what: 'dashboard projection',
+      unref: true,
+    }).catch((err: unknown) => {
+      this.options.onError?.(err);
+      return null;
+    });
+    return this.pool;
+  }
+
+  /** Reads the batch after `offset` and projects it (in a worker when there is one). */
+  private async read(offset: number): Promise<Projected> {
+    const records = await this.options.store.readFrom(offset, BATCH);
+    if (records.length === 0) return { upto: null, count: 0, rows: [] };
+    const pool = await this.workers();
+    let projected: (DashboardRow | null)[];
+    try {
+      projected = (await pool?.run(records, records.length)) ?? records.map(projectRecord);
+    } catch {
+      projected = records.map(projectRecord);
+    }
+    return {
+      upto: records[records.length - 1]?.offset ?? offset,
+      count: records.length,
+      rows: projected.filter((r): r is DashboardRow => r !== null),
+    };
+  }
+
+  /** Projects everything stored so far; resolves with how many records it read when caught up. */
   async catchUp(): Promise<number> {
     let done = 0;
+    let next = this.read((await this.options.dashboard.progress()).offset);
     for (;;) {
-      const { offset } = await this.options.dashboard.progress();
-      const records = await this.options.store.readFrom(offset, BATCH);
-      if (records.length === 0) return done;
-      const rows: DashboardRow[] = [];
-      for (const r of records) {
-        const row = projectRecord(r);
-        if (row !== null) rows.push(row);
-      }
-      await this.options.dashboard.apply(rows, records[records.length - 1]?.offset ?? offset);
-      done += records.length;
+      const batch = await next;
+      if (batch.upto === null) return done;
+      // The next batch is read and normalized while this one is written.
+      next = this.read(batch.upto);
+      await this.options.dashboard.apply(batch.rows, batch.upto);
+      done += batch.count;
       // Give the collector and the HTTP server a turn between batches.
       await new Promise((resolve) => setImmediate(resolve));
-      if (this.stopped) return done;
+      if (this.stopped) {
+        await next.catch(() => undefined);
+        return done;
+      }
     }
   }
 
@@ -237,5 +286,7 @@ export class Projector {
     if (this.timer) clearTimeout(this.timer);
     this.wake?.();
     await this.running;
+    const pool = await this.pool;
+    await pool?.close();
   }
 }

@@ -215,7 +215,7 @@ const TABLE_ROUTES: Record<string, { table: TableName | 'clusters'; sort: string
   '/api/clicks/rows': { table: 'clicks', sort: 'time' },
   '/api/files/rows': { table: 'files', sort: 'time' },
   '/api/investigations/rows': { table: 'investigations', sort: 'pending' },
-  '/api/clusters': { table: 'clusters', sort: 'mails' },
+  '/api/clusters': { table: 'clusters', sort: 'records' },
 };
 
 function send(

@@ -322,10 +322,20 @@ describe('dashboard store', () => {
       ['Reset your password', null, 2],
       ['Reset your password', null, 2],
     ]);
-    const cluster = await dash.table('clusters-url', tableQuery({ sort: 'mails' }), T0);
-    expect(cluster.rows.map((r) => [r.key, r.mails, r.clicked, r.stillInMailbox])).toEqual([
-      ['https://evil.example/login', 1, 1, 1],
-    ]);
+    // One mail is not a campaign; a second mail whose user clicked the same URL makes a cluster of two.
+    expect((await dash.table('clusters-url', tableQuery({ sort: 'records' }), T0)).rows).toEqual([]);
+    const second = row({
+      networkMessageId: nmid(6),
+      subject: 'Reset your password',
+      recipient: 'bob@contoso.example',
+    });
+    const secondClick = row({ ...click(T0 + 3 * HOUR), offset: 0, networkMessageId: nmid(6) });
+    secondClick.offset = ++offset;
+    await dash.apply([second, secondClick], offset);
+    const cluster = await dash.table('clusters-url', tableQuery({ sort: 'records' }), T0);
+    expect(
+      cluster.rows.map((r) => [r.key, r.records, r.mails, r.recipients, r.clicked, r.stillInMailbox]),
+    ).toEqual([['https://evil.example/login', 3, 2, 2, 2, 2]]);
     expect(await dash.messageUrls(TENANT, id)).toEqual(['https://evil.example/login']);
   });
 
@@ -335,7 +345,7 @@ describe('dashboard store', () => {
     );
     rows.push(row({ networkMessageId: nmid(20), subject: 'Alone' }));
     await dash.apply(rows, offset);
-    const page = await dash.table('clusters-sender-subject', tableQuery({ sort: 'mails' }), T0);
+    const page = await dash.table('clusters-sender-subject', tableQuery({ sort: 'records' }), T0);
     expect(page.rows.map((r) => [r.key, r.mails, r.recipients, r.stillInMailbox])).toEqual([
       ['bad@evil.example · Gift card', 3, 3, 3],
     ]);

@@ -48,6 +48,8 @@ const ACTION_EXPIRY_MS = 7 * DAY;
 const SERIES_LINES = 8;
 /** How long a table may spend counting its rows (ms) before it says "more than". */
 const COUNT_BUDGET_MS = 60;
+/** A cluster's mails, recipients and states are counted over at most its newest this many records. */
+const CLUSTER_SAMPLE = 200;
 /** Rows read per chunk when exporting a table. */
 const EXPORT_CHUNK = 2_000;
 /** Verdicts that make a mail still in a mailbox a worklist item. */
@@ -61,6 +63,9 @@ const PIVOT_DIM: Record<Pivot, HourlyDim> = {
   policy: 'mail:policy',
   direction: 'mail:direction',
 };
+
+/** Separates the URL from the click action in a `click:urlAction` value. */
+const SEP = '\u001f';
 
 /** The value a missing field counts as. */
 const NONE = '(none)';
@@ -406,6 +411,8 @@ export class SqliteDashboardStore implements DashboardStore {
             if (r.clickThrough) add(hourly, 'click:through', r.t, tn, 'through');
             if (r.urlDomain !== null) add(daily, 'click:domain', r.t, tn, r.urlDomain);
             if (r.url !== null) add(daily, 'click:url', r.t, tn, r.url);
+            if (r.url !== null)
+              add(daily, 'click:urlAction', r.t, tn, `${r.url}${SEP}${r.clickAction ?? NONE}`);
             if (r.url !== null && r.networkMessageId !== null) add(daily, 'cluster:url', r.t, tn, r.url);
             break;
           case 'file':
@@ -610,9 +617,17 @@ export class SqliteDashboardStore implements DashboardStore {
         `SELECT tenant_id FROM streams UNION SELECT tenant_id FROM dash_tenants ORDER BY 1`,
       ).all() as { tenant_id: string }[]
     ).map((r) => r.tenant_id);
-    const b = this.stmt(
-      `SELECT (SELECT t FROM dash_events ORDER BY t LIMIT 1) AS oldest, (SELECT newest_t FROM dash_progress) AS newest`,
-    ).get() as { oldest: number | null; newest: number | null };
+    const mins = (['email', 'url-click', 'file', 'investigation'] as const)
+      .map(
+        (kind) =>
+          (this.stmt('SELECT min(t) AS t FROM dash_events WHERE kind = ?').get(kind) as { t: number | null })
+            .t,
+      )
+      .filter((t): t is number => t !== null);
+    const b = {
+      oldest: mins.length === 0 ? null : Math.min(...mins),
+      newest: (await this.progress()).newestT,
+    };
     return { tenants, oldest: b.oldest, newest: b.newest };
   }
 
@@ -708,7 +723,9 @@ export class SqliteDashboardStore implements DashboardStore {
   async outcome(range: DashRange): ReturnType<DashboardStore['outcome']> {
     const out = { blocked: 0, delivered: 0, junked: 0, removedAfterDelivery: 0, stillThere: 0 };
     for (const [value, n] of this.hourlySums(range, 'msg:state')) {
-      const [state, origClass] = value.split('|');
+      const [state, origClass, threat] = value.split('|');
+      // Threat mail only (malware, phish): spam and bulk in a junk folder are not outcomes to act on.
+      if (threat !== 't') continue;
       if (origClass === 'delivered') out.delivered += n;
       else if (origClass === 'junked') out.junked += n;
       else if (state === 'blocked' || origClass === 'quarantined' || origClass === 'blocked')
@@ -810,6 +827,7 @@ export class SqliteDashboardStore implements DashboardStore {
     name: TableName,
     query: TableQuery,
     now: number,
+    columns?: string,
   ): { spec: TableSpec<unknown>; sql: string; params: unknown[] } {
     const spec = TABLES[name] as TableSpec<unknown>;
     const base = spec.where(query, now);
@@ -852,7 +870,7 @@ export class SqliteDashboardStore implements DashboardStore {
     const inverted = sortExpr.startsWith('~');
     const dir = (query.dir === 'asc') !== inverted ? 'ASC' : 'DESC';
     const expr = inverted ? sortExpr.slice(1) : sortExpr;
-    const sql = `SELECT ${spec.columns} FROM ${spec.from} WHERE ${where.join(' AND ')}
+    const sql = `SELECT ${columns ?? spec.columns} FROM ${spec.from} WHERE ${where.join(' AND ')}
       ORDER BY ${expr} ${dir} NULLS LAST, ${spec.tie}`;
     return { spec, sql, params };
   }
@@ -865,11 +883,31 @@ export class SqliteDashboardStore implements DashboardStore {
     if (name.startsWith('clusters-'))
       return this.clusterTable(name, query) as Promise<TableResult<TableRows[N]>>;
     const { spec, sql, params } = this.tableSql(name, query, now);
-    const rows = (
-      this.db
-        .prepare(`${sql} LIMIT ? OFFSET ?`)
-        .all(...params, query.size, (query.page - 1) * query.size) as Record<string, unknown>[]
-    ).map((r) => spec.map(r, now) as TableRows[N]);
+    const limit = [query.size, (query.page - 1) * query.size];
+    let raw: Record<string, unknown>[];
+    if (name === 'emails' && query.sort !== 'time' && query.sort !== '') {
+      // Sorted on a column no index orders: sort the offsets alone (narrow sorter rows), then read the page.
+      const keyed = this.tableSql(name, query, now, 'e.seq');
+      const seqs = (
+        this.db.prepare(`${keyed.sql} LIMIT ? OFFSET ?`).all(...keyed.params, ...limit) as { seq: number }[]
+      ).map((r) => r.seq);
+      const found = new Map<unknown, Record<string, unknown>>(
+        (
+          this.db
+            .prepare(
+              `SELECT ${spec.columns} FROM dash_events e WHERE e.seq IN (SELECT value FROM json_each(?))`,
+            )
+            .all(JSON.stringify(seqs)) as Record<string, unknown>[]
+        ).map((r) => [r.seq, r]),
+      );
+      raw = seqs.flatMap((seq): Record<string, unknown>[] => {
+        const r = found.get(seq);
+        return r === undefined ? [] : [r];
+      });
+    } else {
+      raw = this.db.prepare(`${sql} LIMIT ? OFFSET ?`).all(...params, ...limit) as Record<string, unknown>[];
+    }
+    const rows = raw.map((r) => spec.map(r, now) as TableRows[N]);
     if (name === 'click-throughs') this.repeatClicks(rows as ClickThroughRow[], query);
     const counted = this.countRows(sql, params);
     return { rows, total: counted.n, totalIsLowerBound: counted.lowerBound };
@@ -941,6 +979,11 @@ export class SqliteDashboardStore implements DashboardStore {
   }
 
   private async clusterTable(name: TableName, query: TableQuery): Promise<TableResult<ClusterRow>> {
+    if (query.sort !== '' && query.sort !== 'records') {
+      throw new RangeError(
+        `sort: clusters are ordered by records (how many records share the key); use sort=records`,
+      );
+    }
     const by = name.slice('clusters-'.length) as ClusterRow['by'];
     const dim = `cluster:${by}` as TopDim;
     // Clusters are keys shared by at least two records; a search looks through every key of the range.
@@ -958,15 +1001,15 @@ export class SqliteDashboardStore implements DashboardStore {
     const complete = found.complete || searching || ranked.length < found.rows.length;
     const page = ranked.slice((query.page - 1) * query.size, query.page * query.size);
     const prefix = by === 'sender-subject' ? 'ss' : by;
-    // The rows sharing the key (mails, or for a URL the clicks on it), then the distinct mails they concern.
+    // The rows sharing the key (mails, or for a URL the clicks on it), newest first and at most CLUSTER_SAMPLE
+    // of them, then the distinct mails they concern.
     const detail = this.stmt(
       `WITH rows AS MATERIALIZED (
          SELECT e.seq, e.t, e.kind, e.tenant_id, e.nmid FROM dash_keys k JOIN dash_events e ON e.seq = k.seq
-         WHERE k.tenant_id IN (SELECT tenant_id FROM dash_tenants WHERE ? IS NULL OR tenant_id = ?)
-           AND k.key = ? AND e.t >= ? AND e.t < ?),
+         WHERE k.tenant_id = ? AND k.key = ? AND e.t >= ? AND e.t < ? ORDER BY k.seq DESC LIMIT ${CLUSTER_SAMPLE + 1}),
        msgs AS MATERIALIZED (SELECT m.* FROM (SELECT DISTINCT tenant_id, nmid FROM rows WHERE nmid IS NOT NULL) x
          JOIN dash_messages m ON m.tenant_id = x.tenant_id AND m.nmid = x.nmid)
-       SELECT (SELECT COUNT(*) FROM msgs) AS mails,
+       SELECT (SELECT COUNT(*) FROM rows) AS sampled_rows, (SELECT COUNT(*) FROM msgs) AS mails,
          (SELECT COUNT(DISTINCT recipient) FROM msgs) AS recipients,
          (SELECT SUM(state IN ('inbox', 'junk')) FROM msgs) AS still,
          (SELECT SUM(clicks > 0) FROM msgs) AS clicked,
@@ -974,21 +1017,45 @@ export class SqliteDashboardStore implements DashboardStore {
          (SELECT MIN(t) FROM rows) AS first_t, (SELECT MAX(t) FROM rows) AS last_t,
          coalesce((SELECT MIN(first_seq) FROM msgs), (SELECT MIN(seq) FROM rows)) AS sample`,
     );
+    const tenants =
+      query.tenant !== null
+        ? [query.tenant]
+        : (this.stmt('SELECT tenant_id FROM dash_tenants').all() as { tenant_id: string }[]).map(
+            (r) => r.tenant_id,
+          );
     const rows = page.map((c): ClusterRow => {
       const key = `${prefix}:${c.value}`;
-      const d = detail.get(query.tenant, query.tenant, key, query.from, query.to) as {
-        mails: number;
-        recipients: number;
-        still: number | null;
-        clicked: number | null;
-        removed: number | null;
-        first_t: number | null;
-        last_t: number | null;
-        sample: number | null;
+      // Per tenant (the key's rows are in key order within a tenant, so the newest come first), then summed:
+      // tenants share no mail.
+      const d = {
+        sampled_rows: 0,
+        mails: 0,
+        recipients: 0,
+        still: 0,
+        clicked: 0,
+        removed: 0,
+        first_t: null as number | null,
+        last_t: null as number | null,
+        sample: null as number | null,
       };
+      for (const tenant of tenants) {
+        const t = detail.get(tenant, key, query.from, query.to) as typeof d;
+        if (t.first_t === null) continue;
+        d.sampled_rows = Math.max(d.sampled_rows, t.sampled_rows);
+        d.mails += t.mails;
+        d.recipients += t.recipients;
+        d.still += t.still ?? 0;
+        d.clicked += t.clicked ?? 0;
+        d.removed += t.removed ?? 0;
+        d.first_t = d.first_t === null ? t.first_t : Math.min(d.first_t, t.first_t);
+        d.last_t = Math.max(d.last_t ?? 0, t.last_t ?? 0);
+        d.sample = d.sample === null ? t.sample : Math.min(d.sample, t.sample ?? d.sample);
+      }
       return {
         by,
         key: c.value,
+        records: c.n,
+        sampled: d.sampled_rows > CLUSTER_SAMPLE,
         mails: d.mails,
         recipients: d.recipients,
         stillInMailbox: d.still ?? 0,
@@ -999,26 +1066,41 @@ export class SqliteDashboardStore implements DashboardStore {
         sampleOffset: d.sample ?? 0,
       };
     });
-    return { rows, total: ranked.length, totalIsLowerBound: !complete };
+    // A campaign is at least two mails; a key that two records share about one mail is not one.
+    const clusters = rows.filter((r) => r.mails >= 2);
+    return {
+      rows: clusters,
+      total:
+        (query.page - 1) * query.size +
+        clusters.length +
+        Math.max(0, ranked.length - query.page * query.size),
+      totalIsLowerBound: !complete || clusters.length < rows.length,
+    };
   }
 
   async clicks(range: DashRange): ReturnType<DashboardStore['clicks']> {
     // The most clicked URLs (whole days), then their clicks by action in the range itself.
     const topUrls = this.topRanked(range, 'click:url', 20).rows.map((c) => c.value);
     const urls = new Map<string, { total: number; byAction: Record<string, number> }>();
-    for (const r of this.stmt(
-      `SELECT url, coalesce(click_action, '${NONE}') AS action, COUNT(*) AS n FROM dash_events
-       WHERE kind = 'url-click' AND url IN (SELECT value FROM json_each(?)) AND t >= ? AND t < ?
-       AND (? IS NULL OR tenant_id = ?) GROUP BY 1, 2`,
-    ).all(JSON.stringify(topUrls), range.from, range.to, range.tenant, range.tenant) as {
-      url: string;
-      action: string;
-      n: number;
-    }[]) {
-      const u = urls.get(r.url) ?? { total: 0, byAction: {} };
-      u.total += r.n;
-      u.byAction[r.action] = (u.byAction[r.action] ?? 0) + r.n;
-      urls.set(r.url, u);
+    const byAction = this.stmt(
+      `SELECT value, SUM(n) AS n FROM dash_daily WHERE dim = 'click:urlAction' AND value >= ? AND value < ?
+       AND b >= ? AND b < ? AND (? IS NULL OR tenant_id = ?) GROUP BY value`,
+    );
+    for (const url of topUrls) {
+      const u = { total: 0, byAction: {} as Record<string, number> };
+      for (const r of byAction.all(
+        `${url}${SEP}`,
+        `${url}${String.fromCharCode(SEP.charCodeAt(0) + 1)}`,
+        Math.floor(range.from / DAY),
+        Math.ceil(range.to / DAY),
+        range.tenant,
+        range.tenant,
+      ) as Count[]) {
+        const action = r.value.slice(url.length + 1);
+        u.total += r.n;
+        u.byAction[action] = (u.byAction[action] ?? 0) + r.n;
+      }
+      urls.set(url, u);
     }
     const heat = Array.from({ length: 7 }, () => Array.from({ length: 24 }, () => 0));
     const rows = this.stmt(
@@ -1064,9 +1146,10 @@ export class SqliteDashboardStore implements DashboardStore {
     const delays = (
       this.stmt(
         `SELECT remediated_t - first_t AS d FROM dash_messages WHERE remediated_t >= ? AND remediated_t < ?
-         AND first_t IS NOT NULL AND remediated_t >= first_t AND (? IS NULL OR tenant_id = ?) ORDER BY d`,
+         AND first_t IS NOT NULL AND remediated_t >= first_t AND (? IS NULL OR tenant_id = ?)`,
       ).all(range.from, range.to, range.tenant, range.tenant) as { d: number }[]
     ).map((r) => r.d / 1000);
+    delays.sort((x, y) => x - y);
     const pct = (p: number): number | null =>
       delays.length === 0
         ? null
@@ -1523,8 +1606,8 @@ function clusterSpec(): TableSpec<ClusterRow> {
     where: () => ({ sql: [], params: [] }),
     filters: {},
     search: [],
-    sorts: { mails: 'mails' },
-    defaultSort: 'mails',
+    sorts: { records: 'records' },
+    defaultSort: 'records',
     tie: '',
     map: (r) => r as unknown as ClusterRow,
   };

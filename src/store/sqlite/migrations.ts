@@ -364,7 +364,8 @@ CREATE TABLE dash_investigations (
   mails INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (tenant_id, inv_id)
 ) WITHOUT ROWID;
-CREATE INDEX dash_investigations_t ON dash_investigations (t);
+CREATE INDEX dash_investigations_t ON dash_investigations (t, status, type);
+CREATE INDEX dash_investigations_order ON dash_investigations ((pending > 0), t);
 CREATE INDEX dash_investigations_pending ON dash_investigations (t) WHERE pending > 0;
 
 CREATE TABLE dash_hourly (
