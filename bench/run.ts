@@ -18,6 +18,10 @@
  * Elasticsearch sinks to their test receivers on loopback, each sink in a process of its own (its peak RSS is
  * its own): `sinks` in the JSON line, {"syslog":{"records_per_s","peak_rss_mb"},"splunk-hec":…,"elasticsearch":…}.
  * BENCH_SINKS=0 leaves that out.
+ * ingest_with_dashboard_records_per_s is ingest again with the dashboard's projector tailing the store, as
+ * `atp-siem run` does (dashboard_catch_up_s: how long the reports took to catch up after ingest ended). Then
+ * bench/dashboard.ts fills a store with BENCH_DASHBOARD_EVENTS Defender records (default 1,000,000) and measures
+ * every report and table over HTTP: `dashboard_ms` (BENCH_DASHBOARD=0 leaves that out).
  * Progress goes to stderr.
  */
 import { spawn } from 'node:child_process';
@@ -352,7 +356,8 @@ try {
     `ingest with the dashboard's projector running: ${withDashboard.records} records, ${withDashboard.seconds.toFixed(2)} s; reports caught up ${withDashboard.projectionLagSeconds?.toFixed(1)} s later`,
   );
   const dashboardEvents = Number(process.env.BENCH_DASHBOARD_EVENTS ?? 1_000_000);
-  const dashboard = process.env.BENCH_DASHBOARD === '0' ? undefined : await dashboardBench(dir, dashboardEvents);
+  const dashboard =
+    process.env.BENCH_DASHBOARD === '0' ? undefined : await dashboardBench(dir, dashboardEvents);
   const sinks =
     process.env.BENCH_SINKS === '0'
       ? undefined

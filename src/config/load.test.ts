@@ -311,3 +311,39 @@ tenants:
     });
   });
 });
+
+describe('listen_auth', () => {
+  it('refuses a listener off loopback without credentials, naming listen and the keys that fix it', async () => {
+    const err = await problemsOf(`listen: 0.0.0.0:9464\n${minimal()}`, { O365_SECRET: SECRET_VALUE });
+    expect(err.problems).toEqual([
+      expect.objectContaining({
+        path: 'listen',
+        line: 1,
+        message: expect.stringMatching(/set listen_auth\.token/i),
+      }),
+    ]);
+  });
+
+  it('accepts a listener off loopback with a token by reference, which never prints', async () => {
+    const file = await write(
+      `listen: 0.0.0.0:9464\nlisten_auth:\n  token: { env: DASH_TOKEN }\n${minimal()}`,
+    );
+    const config = await loadConfig(file, { O365_SECRET: SECRET_VALUE, DASH_TOKEN: 'dash-t0ken-value' });
+    expect(config.listenAuth?.token?.reveal()).toBe('dash-t0ken-value');
+    expect(inspect(config)).not.toContain('dash-t0ken-value');
+    expect(JSON.stringify(config)).not.toContain('dash-t0ken-value');
+  });
+
+  it('names a username without a password, and an unset token variable', async () => {
+    const half = await problemsOf(`listen_auth:\n  username: soc\n${minimal()}`, {
+      O365_SECRET: SECRET_VALUE,
+    });
+    expect(half.message).toMatch(
+      /listen_auth: set listen_auth\.token, or both listen_auth\.username and listen_auth\.password/,
+    );
+    const unset = await problemsOf(`listen_auth:\n  token: { env: NOT_SET }\n${minimal()}`, {
+      O365_SECRET: SECRET_VALUE,
+    });
+    expect(unset.message).toMatch(/listen_auth\.token: environment variable NOT_SET is not set/);
+  });
+});

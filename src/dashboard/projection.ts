@@ -45,6 +45,18 @@ function ms(iso: string | null): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
+/** The one user an investigation concerns (its mailboxes and mail recipients), or null for none or several. */
+function investigationUser(ev: NormalizedEvent): string | null {
+  const evidence = ev.investigation?.evidence;
+  if (!evidence) return null;
+  const users = new Set(
+    [...evidence.mailboxes.map((m) => m.address ?? m.upn), ...evidence.mails.map((m) => m.recipient)]
+      .filter((u): u is string => u !== null && u !== '')
+      .map((u) => u.toLowerCase()),
+  );
+  return users.size === 1 ? ([...users][0] ?? null) : null;
+}
+
 const KINDS = new Set(['email', 'url-click', 'file', 'investigation']);
 
 /** One line for a timeline: what happened, in plain text (escaped where it is shown). */
@@ -171,7 +183,7 @@ export function projectRecord(record: StoredRecord): DashboardRow | null {
           ? (file?.lastModifiedBy ?? ev.actors.user?.id ?? null)
           : kind === 'url-click'
             ? (ev.actors.user?.id ?? null)
-            : null,
+            : investigationUser(ev),
     investigation,
   };
   return { ...row, summary: summarize(ev, row) };
@@ -187,6 +199,12 @@ export interface ProjectorOptions {
    * A worker that cannot start or dies leaves the work to the main thread.
    */
   workers?: number;
+  /**
+   * While the store grows (the collector is ingesting), the share of the time the projector works: after a
+   * batch that took t, it waits t × (1 / share − 1). Collection comes first; the reports catch up when it
+   * idles, and say meanwhile how far behind they are. 1: never waits. Default 0.25.
+   */
+  busyShare?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -203,6 +221,7 @@ export class Projector {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private wakePause: (() => void) | null = null;
   private pool: Promise<WorkerPool<StoredRecord[], (DashboardRow | null)[]> | null> | null = null;
 
   constructor(private readonly options: ProjectorOptions) {}
@@ -245,6 +264,9 @@ export class Projector {
   /** Projects everything stored so far; resolves with how many records it read when caught up. */
   async catchUp(): Promise<number> {
     let done = 0;
+    const share = Math.min(1, Math.max(0.01, this.options.busyShare ?? 0.25));
+    let last = await this.options.store.lastOffset();
+    let started = performance.now();
     let next = this.read((await this.options.dashboard.progress()).offset);
     for (;;) {
       const batch = await next;
@@ -253,13 +275,32 @@ export class Projector {
       next = this.read(batch.upto);
       await this.options.dashboard.apply(batch.rows, batch.upto);
       done += batch.count;
-      // Give the collector and the HTTP server a turn between batches.
-      await new Promise((resolve) => setImmediate(resolve));
+      const now = await this.options.store.lastOffset();
+      const elapsed = performance.now() - started;
+      if (now > last && share < 1 && !this.stopped) {
+        // The collector is storing records: leave it the cores.
+        await this.pause(elapsed * (1 / share - 1));
+      } else {
+        // Give the collector and the HTTP server a turn between batches.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      last = now;
+      started = performance.now();
       if (this.stopped) {
         await next.catch(() => undefined);
         return done;
       }
     }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakePause = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   start(): void {
@@ -285,6 +326,7 @@ export class Projector {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.wake?.();
+    this.wakePause?.();
     await this.running;
     const pool = await this.pool;
     await pool?.close();

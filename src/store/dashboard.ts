@@ -18,6 +18,8 @@ import type {
   InboxedRow,
   InvestigationRow,
   Investigations,
+  Overview,
+  UserPage,
   Pivot,
   Series,
   TimelineEntry,
@@ -150,21 +152,8 @@ export interface DashboardStore {
   bounds(): Promise<{ tenants: string[]; oldest: number | null; newest: number | null }>;
 
   series(range: DashRange, pivot: Pivot): Promise<Series>;
-  tiles(range: DashRange): Promise<{
-    mailDetections: number;
-    stillInMailbox: number;
-    clickThroughs: number;
-    pendingApprovals: number;
-    fileDetections: number;
-    investigations: number;
-  }>;
-  outcome(range: DashRange): Promise<{
-    blocked: number;
-    delivered: number;
-    junked: number;
-    removedAfterDelivery: number;
-    stillThere: number;
-  }>;
+  tiles(range: DashRange): Promise<Overview['tiles']>;
+  outcome(range: DashRange): Promise<Overview['outcome']>;
   /** Top values of a high-cardinality dimension (see TOP_DIMS), with a mark for values new this week. */
   top(range: DashRange, dim: TopDim, limit: number): Promise<TopCount[]>;
   /** Counts of a low-cardinality dimension over the range (see HOURLY_DIMS). */
@@ -187,10 +176,7 @@ export interface DashboardStore {
   messageOffsets(tenantId: string, networkMessageId: string): Promise<number[]>;
   userTimeline(user: string, tenant: string | null, limit: number): Promise<TimelineEntry[]>;
   /** How many records of each kind are about one user. */
-  userCounts(
-    user: string,
-    tenant: string | null,
-  ): Promise<{ mails: number; clicks: number; clickThroughs: number; files: number; investigations: number }>;
+  userCounts(user: string, tenant: string | null): Promise<UserPage['counts']>;
   /** Timeline entries for these offsets (the detail view's related events). */
   entries(offsets: number[]): Promise<TimelineEntry[]>;
   fleet(range: DashRange, now: number): Promise<Omit<FleetRow, 'name' | 'lagSeconds' | 'lastError'>[]>;

@@ -18,6 +18,30 @@ describe('atp-siem demo', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  it('refuses to serve the dashboard on a non-loopback address without credentials, saying how to set them', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'atp-demo-listen-'));
+    demo = spawnCli(['demo', '--data', dir, '--listen', '0.0.0.0:0']);
+    expect(await demo.exited).not.toBe(0);
+    expect(demo.stderr()).toMatch(/not a loopback address.*listen_auth\.token/s);
+  });
+
+  it('says where the dashboard is and serves it on loopback', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'atp-demo-dash-'));
+    demo = spawnCli(['demo', '--data', dir, '--listen', '127.0.0.1:0', '--interval', '60']);
+    const line = await waitFor(
+      () => demo?.stdoutLines.find((l) => /dashboard: open http:\/\/127\.0\.0\.1:\d+\/ in a browser/.test(l)),
+      'the dashboard line',
+      40_000,
+    );
+    const url = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(line)?.[1] ?? '';
+    const res = await fetch(`${url}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await res.text()).toContain('<title>');
+    demo.kill('SIGINT');
+    expect(await demo.exited).toBe(0);
+  });
+
   it('shows records arriving and stops cleanly on SIGINT', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'atp-demo-'));
     demo = spawnCli(['demo', '--data', dir, '--interval', '1']);

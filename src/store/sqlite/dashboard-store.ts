@@ -1208,16 +1208,7 @@ export class SqliteDashboardStore implements DashboardStore {
     );
   }
 
-  async userCounts(
-    user: string,
-    tenant: string | null,
-  ): Promise<{
-    mails: number;
-    clicks: number;
-    clickThroughs: number;
-    files: number;
-    investigations: number;
-  }> {
+  async userCounts(user: string, tenant: string | null): ReturnType<DashboardStore['userCounts']> {
     const rows = this.stmt(
       `SELECT kind, action, COUNT(*) AS n FROM dash_events WHERE user_key = ? AND (? IS NULL OR tenant_id = ?)
        GROUP BY kind, action`,
