@@ -195,7 +195,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     store,
     dashboard,
     idleMs: options.dashboardIdleMs,
-    workers: 1,
     onError: (err) => logger.error({ err }, 'Updating the dashboard reports failed; retrying.'),
   });
   const stopEarly = async (): Promise<void> => {

@@ -10,8 +10,11 @@ import type { NormalizedEvent } from '../schema/index.js';
 import { dispositionOfLocation, normalize, urlParts } from '../schema/index.js';
 import { startWorkerPool, type WorkerPool } from '../pipeline/worker-pool.js';
 
-/** Records read per step; small enough that one step keeps the event loop busy for only tens of ms. */
-const BATCH = 1_000;
+/**
+ * Records read per step: one step keeps the event loop busy for only a few ms, and its records and garbage stay
+ * small beside a collector storing a 200 MB blob (1,000 measured +65 MB of peak RSS there, 250 +30 MB).
+ */
+const BATCH = 250;
 
 /** Verdict class of a mail or file detection, from Microsoft's verdict text. */
 export function verdictClass(verdict: string | null): string | null {

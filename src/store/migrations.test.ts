@@ -51,6 +51,8 @@ describe('store migrations', () => {
         'dash_keys',
         'dash_messages',
         'dash_progress',
+        'dash_tenants',
+        'dash_totals',
         'dead_letters',
         'dedupe',
         'dedupe_legacy',

@@ -261,7 +261,7 @@ export class SqliteDashboardStore implements DashboardStore {
     this.file = options.file;
     this.db = new Database(options.file, { fileMustExist: true });
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
-    this.db.pragma('cache_size = -64000');
+    this.db.pragma('cache_size = -16000');
     // The reports can always be rebuilt from the records: no fsync per commit (WAL keeps them consistent).
     this.db.pragma('synchronous = NORMAL');
     const version = this.db.pragma('user_version', { simple: true }) as number;
