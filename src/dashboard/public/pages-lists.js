@@ -709,6 +709,18 @@ export async function renderInvestigations(root) {
 
 // ---------- clusters ----------
 
+/** A count of a sampled cluster (counted over its newest 200 records) is a lower bound: "≥ n". */
+function atLeastText(r, n) {
+  return r.sampled ? `≥ ${fmtNum(n)}` : fmtNum(n);
+}
+
+function atLeast(r, n) {
+  return h('span', {
+    text: atLeastText(r, n),
+    title: r.sampled ? 'A large cluster: counted over its newest 200 records' : null,
+  });
+}
+
 const CLUSTER_BY = [
   { id: 'url', label: 'Shared URL' },
   { id: 'sha256', label: 'Shared attachment (SHA-256)' },
@@ -747,25 +759,26 @@ export async function renderClusters(root) {
       cls: 'wide',
       cell: (r) => copyable(truncate(r.key, 160), by.id === 'sender-subject' ? 'plain' : 'mono'),
     },
-    { key: 'mails', sort: 'mails', label: 'Mails', num: true },
-    { key: 'recipients', label: 'Recipients', num: true },
+    { key: 'records', sort: 'records', label: 'Records', num: true },
+    { key: 'mails', label: 'Mails', num: true, cell: (r) => atLeast(r, r.mails) },
+    { key: 'recipients', label: 'Recipients', num: true, cell: (r) => atLeast(r, r.recipients) },
     {
       key: 'stillInMailbox',
       label: 'Still in a mailbox',
       num: true,
-      cell: (r) => (r.stillInMailbox ? chip(fmtNum(r.stillInMailbox), 'bad') : '0'),
+      cell: (r) => (r.stillInMailbox ? chip(atLeastText(r, r.stillInMailbox), 'bad') : '0'),
     },
     {
       key: 'clicked',
       label: 'Clicked',
       num: true,
-      cell: (r) => (r.clicked ? chip(fmtNum(r.clicked), 'bad') : '0'),
+      cell: (r) => (r.clicked ? chip(atLeastText(r, r.clicked), 'bad') : '0'),
     },
     {
       key: 'removed',
       label: 'Removed',
       num: true,
-      cell: (r) => (r.removed ? chip(fmtNum(r.removed), 'good') : '0'),
+      cell: (r) => (r.removed ? chip(atLeastText(r, r.removed), 'good') : '0'),
     },
     { key: 'firstSeen', label: 'First seen (UTC)', cell: (r) => timeEl(r.firstSeen) },
     { key: 'lastSeen', label: 'Last seen (UTC)', cell: (r) => timeEl(r.lastSeen) },

@@ -472,6 +472,10 @@ function globalMap() {
   return out;
 }
 
+/**
+ * The outcome counts messages (one mail, whatever number of records it has), so only "Still there" links to
+ * a list with the same count (the inboxed worklist); the email table lists records.
+ */
 function outcomeBars(o, meta) {
   const rows = [
     {
@@ -479,21 +483,21 @@ function outcomeBars(o, meta) {
       label: 'Blocked at delivery',
       n: o.blocked,
       tone: 'good',
-      href: pageHref('/emails', { 'any.deliveryAction': 'Blocked' }),
+      href: null,
     },
     {
       key: 'delivered',
       label: 'Delivered to inbox',
       n: o.delivered,
       tone: 'bad',
-      href: pageHref('/emails', { 'any.deliveryAction': 'Delivered' }),
+      href: null,
     },
     {
       key: 'junked',
       label: 'Delivered to junk',
       n: o.junked,
       tone: 'warn',
-      href: pageHref('/emails', { 'any.deliveryAction': 'Junked' }),
+      href: null,
     },
     {
       key: 'removedAfterDelivery',
