@@ -52,7 +52,10 @@ export interface Count {
 }
 
 export interface TopCount extends Count {
-  /** True when the value was not seen in the 7 days before the range. */
+  /**
+   * True when the value was not seen in the 7 days before the range; false for every value when the store
+   * holds nothing from before the range (there is nothing to compare with).
+   */
   isNew: boolean;
 }
 

@@ -351,6 +351,22 @@ describe('dashboard store', () => {
     ]);
   });
 
+  it('marks a top value new when the 7 days before the range lack it, and marks nothing without earlier data', async () => {
+    const rows = [
+      row({ t: T0, recipient: 'old@contoso.example' }),
+      row({ t: T0 + 3 * DAY, recipient: 'old@contoso.example' }),
+      row({ t: T0 + 3 * DAY, recipient: 'fresh@contoso.example' }),
+    ];
+    await dash.apply(rows, offset);
+    const later = await dash.top({ from: T0 + 3 * DAY, to: T0 + 4 * DAY, tenant: null }, 'mail:recipient', 5);
+    expect(later.map((r) => [r.value, r.isNew])).toEqual([
+      ['fresh@contoso.example', true],
+      ['old@contoso.example', false],
+    ]);
+    const first = await dash.top({ from: T0, to: T0 + DAY, tenant: null }, 'mail:recipient', 5);
+    expect(first.map((r) => [r.value, r.isNew])).toEqual([['old@contoso.example', false]]);
+  });
+
   it('forgets counts and totals older than the retention cut-off', async () => {
     const old = row({ t: T0 - 5 * DAY });
     const recent = row({ t: T0 });

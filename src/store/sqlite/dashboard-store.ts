@@ -789,6 +789,13 @@ export class SqliteDashboardStore implements DashboardStore {
   async top(range: DashRange, dim: TopDim, limit: number): Promise<TopCount[]> {
     const ranked = this.topRanked(range, dim, limit).rows;
     if (ranked.length === 0) return [];
+    // Without any day before the range in the store, "new" would mark everything: it marks nothing.
+    const first = this.stmt('SELECT MIN(b) AS lo FROM dash_daily WHERE dim = ?').get(dim) as {
+      lo: number | null;
+    };
+    if (first.lo === null || first.lo >= Math.floor(range.from / DAY)) {
+      return ranked.map((r) => ({ ...r, isNew: false }));
+    }
     const before = { ...range, from: range.from - 7 * DAY, to: range.from };
     const seen = this.stmt(
       `SELECT DISTINCT value FROM dash_daily WHERE dim = ? AND b >= ? AND b < ? AND (? IS NULL OR tenant_id = ?)
