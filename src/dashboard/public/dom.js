@@ -201,13 +201,15 @@ export function copyButton(text, label = 'Copy') {
 }
 
 /** A value as monospace text with a copy button (URLs from records, ids, hashes). */
-export function copyable(text, cls = 'mono') {
+/** The text with a copy button; shown cut to `max` characters, while the tooltip and the copy keep it whole. */
+export function copyable(text, cls = 'mono', max = Infinity) {
   if (text === null || text === undefined || text === '') return h('span', { class: 'muted' }, '—');
+  const full = String(text);
   return h(
     'span',
     { class: 'copyable' },
-    h('span', { class: cls, title: String(text) }, String(text)),
-    copyButton(String(text)),
+    h('span', { class: cls, title: full }, full.length > max ? truncate(full, max) : full),
+    copyButton(full),
   );
 }
 

@@ -282,7 +282,7 @@ function urlMatrix(rows, actions) {
           h(
             'tr',
             { 'data-row': '' },
-            h('td', { class: 'wide' }, copyable(truncate(r.url, 160))),
+            h('td', { class: 'wide' }, copyable(r.url, 'mono', 160)),
             h('td', { class: 'num' }, fmtNum(r.total)),
             actions.map((a) => {
               const n = (r.byAction && r.byAction[a]) || 0;
@@ -315,7 +315,7 @@ export const clickColumns = [
     sort: 'url',
     label: 'URL (not clickable)',
     cls: 'wide',
-    cell: (r) => copyable(r.url ? truncate(r.url, 160) : null),
+    cell: (r) => copyable(r.url, 'mono', 160),
   },
   {
     key: 'mail',
@@ -757,7 +757,7 @@ export async function renderClusters(root) {
       key: 'key',
       label: by.id === 'url' ? 'URL (not clickable)' : by.id === 'sha256' ? 'SHA-256' : 'Sender · subject',
       cls: 'wide',
-      cell: (r) => copyable(truncate(r.key, 160), by.id === 'sender-subject' ? 'plain' : 'mono'),
+      cell: (r) => copyable(r.key, by.id === 'sender-subject' ? 'plain' : 'mono', 160),
     },
     { key: 'records', sort: 'records', label: 'Records', num: true },
     { key: 'mails', label: 'Mails', num: true, cell: (r) => atLeast(r, r.mails) },

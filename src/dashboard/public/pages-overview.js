@@ -105,8 +105,7 @@ export const clickThroughColumns = [
   { key: 'user', label: 'User', sort: 'user', cell: (r) => userLink(r.user) },
   {
     key: 'repeat',
-    sort: 'repeats',
-    label: 'User’s click-throughs',
+    label: 'Repeats',
     title: 'Click-throughs by the same user in the range (repeat clickers)',
     num: true,
     cell: (r) =>
@@ -115,19 +114,18 @@ export const clickThroughColumns = [
         : fmtNum(r.userClickThroughs),
   },
   {
-    key: 'url',
-    label: 'URL (not clickable)',
-    cls: 'wide',
-    cell: (r) => copyable(r.url ? truncate(r.url, 200) : null),
-  },
-  { key: 'clickAction', label: 'Action', cell: (r) => chip(r.clickAction, actionTone(r.clickAction)) },
-  { key: 'app', label: 'App', sort: 'app', cell: (r) => r.app },
-  {
     key: 'mail',
     label: 'Mail',
     cell: (r) => (r.mail ? subjectCell(r.tenantId, r.mail.networkMessageId, r.mail.subject) : muted('—')),
   },
   { key: 'mailStatus', label: 'Mail now', cell: mailStatus },
+  { key: 'clickAction', label: 'Action', cell: (r) => chip(r.clickAction, actionTone(r.clickAction)) },
+  { key: 'app', label: 'App', sort: 'app', cell: (r) => r.app },
+  {
+    key: 'url',
+    label: 'URL (not clickable)',
+    cell: (r) => copyable(r.url, 'mono', 48),
+  },
   { key: 'tenant', label: 'Tenant', cell: (r) => tenantCell(r.tenantId) },
 ];
 
