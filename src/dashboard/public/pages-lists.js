@@ -343,27 +343,15 @@ export async function renderClicks(root) {
   root.appendChild(matrix.el);
   const heat = panel('click-heat', 'Clicks by hour of day and weekday (UTC)');
   root.appendChild(heat.el);
-  const filters = h('div', { class: 'filter-slot' });
-  const rows = panel('clicks', 'Clicks');
-  root.append(filters, rows.el);
-
-  const keys = CLICK_FILTERS.map((f) => f.key);
   const what = 'Safe Links clicks (record 41)';
-  const t = pagedTable({
+  const { filters, rowsDone } = filteredRows(root, {
     name: 'clicks',
+    title: 'Clicks',
     endpoint: '/api/clicks/rows',
     columns: clickColumns,
-    query: filterQuery(keys),
-    rowHref: (r) => eventHref(r.offset),
+    filterDefs: CLICK_FILTERS,
     what,
-    filtered: hasFilters(keys),
-    clearHref: clearFiltersHref(keys),
   });
-  clear(rows.body).appendChild(t.el);
-  const rowsDone = t
-    .load()
-    .then((d) => rows.setMeta(d.meta))
-    .catch(() => {});
 
   try {
     const data = await api('/api/clicks', commonApi());
@@ -505,26 +493,15 @@ export async function renderFiles(root) {
       P.map((x) => x.p.el),
     ),
   );
-  const filters = h('div', { class: 'filter-slot' });
-  const rows = panel('files', 'File detections');
-  root.append(filters, rows.el);
-  const keys = FILE_FILTERS.map((f) => f.key);
   const what = 'file detections (record 47)';
-  const t = pagedTable({
+  const { filters, rowsDone } = filteredRows(root, {
     name: 'files',
+    title: 'File detections',
     endpoint: '/api/files/rows',
     columns: fileColumns,
-    query: filterQuery(keys),
-    rowHref: (r) => eventHref(r.offset),
+    filterDefs: FILE_FILTERS,
     what,
-    filtered: hasFilters(keys),
-    clearHref: clearFiltersHref(keys),
   });
-  clear(rows.body).appendChild(t.el);
-  const rowsDone = t
-    .load()
-    .then((d) => rows.setMeta(d.meta))
-    .catch(() => {});
   try {
     const data = await api('/api/files', commonApi());
     const by = { workload: data.byWorkload, family: data.byFamily, site: data.bySite };
@@ -626,26 +603,15 @@ export async function renderInvestigations(root) {
   const byType = panel('investigations-by-type', 'By type');
   const delay = panel('remediation-delay', 'Delay from delivery to remediation');
   root.appendChild(h('div', { class: 'grid3' }, byStatus.el, byType.el, delay.el));
-  const filters = h('div', { class: 'filter-slot' });
-  const rows = panel('investigations', 'Investigations');
-  root.append(filters, rows.el);
-  const keys = INV_FILTERS.map((f) => f.key);
   const what = 'investigations (record 64)';
-  const t = pagedTable({
+  const { filters, rowsDone } = filteredRows(root, {
     name: 'investigations',
+    title: 'Investigations',
     endpoint: '/api/investigations/rows',
     columns: investigationColumns,
-    query: filterQuery(keys),
-    rowHref: (r) => eventHref(r.offset),
+    filterDefs: INV_FILTERS,
     what,
-    filtered: hasFilters(keys),
-    clearHref: clearFiltersHref(keys),
   });
-  clear(rows.body).appendChild(t.el);
-  const rowsDone = t
-    .load()
-    .then((d) => rows.setMeta(d.meta))
-    .catch(() => {});
   try {
     const data = await api('/api/investigations', commonApi());
     const m = data.meta;
@@ -705,6 +671,33 @@ export async function renderInvestigations(root) {
     for (const p of [byStatus, byType, delay]) showError(p.body, err);
   }
   await rowsDone;
+}
+
+/**
+ * A slot for the filter bar and, under it, the page's paged table of records, filtered by the `any.<key>` /
+ * `none.<key>` parameters of `filterDefs`; rows open the detail view. `rowsDone` settles once the table loaded.
+ */
+function filteredRows(root, { name, title, endpoint, columns, filterDefs, what }) {
+  const filters = h('div', { class: 'filter-slot' });
+  const rows = panel(name, title);
+  root.append(filters, rows.el);
+  const keys = filterDefs.map((f) => f.key);
+  const t = pagedTable({
+    name,
+    endpoint,
+    columns,
+    query: filterQuery(keys),
+    rowHref: (r) => eventHref(r.offset),
+    what,
+    filtered: hasFilters(keys),
+    clearHref: clearFiltersHref(keys),
+  });
+  clear(rows.body).appendChild(t.el);
+  const rowsDone = t
+    .load()
+    .then((d) => rows.setMeta(d.meta))
+    .catch(() => {});
+  return { filters, rowsDone };
 }
 
 // ---------- clusters ----------
