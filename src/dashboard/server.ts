@@ -253,11 +253,12 @@ export function createDashboardHandler(
     }
   };
 
-  const freshness = async (range: DashRange): Promise<Freshness> => {
+  /** How fresh an answer is; `known` is the store's status when the caller read it already. */
+  const freshness = async (range: DashRange, known?: ContentTypeStatus[]): Promise<Freshness> => {
     const [progress, last, streams] = await Promise.all([
       ctx.dashboard.progress(),
       ctx.store.lastOffset(),
-      ctx.store.status(),
+      known ?? ctx.store.status(),
     ]);
     const cursors = streams
       .filter((s) => range.tenant === null || s.tenantId.toLowerCase() === range.tenant)
@@ -338,7 +339,7 @@ export function createDashboardHandler(
         overrides: await d.counts(range, 'mail:override'),
         health: health(streams, range.tenant),
         sinks: (await ctx.sinks?.()) ?? [],
-        meta: await freshness(range),
+        meta: await freshness(range, streams),
       };
       return overview;
     },
@@ -397,7 +398,7 @@ export function createDashboardHandler(
             lastError: errored[0]?.lastError ?? null,
           };
         }),
-        meta: await freshness(range),
+        meta: await freshness(range, streams),
       };
       return fleet;
     },

@@ -39,9 +39,10 @@ import type {
   TopDim,
 } from '../dashboard.js';
 import { TOTAL_CAP } from '../dashboard.js';
+import { DAY_MS } from './time.js';
 
 const HOUR = 3_600_000;
-const DAY = 86_400_000;
+const DAY = DAY_MS;
 /** Investigation actions expire this long after they started waiting (spec: a week). */
 const ACTION_EXPIRY_MS = 7 * DAY;
 /** Top values shown per line chart; the rest are summed as `Other`. */
